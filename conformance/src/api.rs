@@ -1,0 +1,123 @@
+//! The two ways cases talk to the backend: the generated client for every request the contract can express, and
+//! plain reqwest ("raw") for the requests it cannot (malformed bodies, missing required headers, forged cookies…).
+
+use reqwest::header::{HeaderName, HeaderValue};
+
+use crate::client::{CallContext, Client};
+use crate::exchange::{Exchange, RecordedRequest, RecordedResponse, Via};
+
+/// A credential or header a request carries besides what the contract's parameters express.
+#[derive(Clone, Debug)]
+pub enum Extra {
+    Bearer(String),
+    SessionCookie(String),
+    /// `X-Forwarded-Proto: https`: Medusa sets its `Secure` session cookie only over (proxied) TLS.
+    ForwardedHttps,
+    Header(&'static str, String),
+}
+
+impl Extra {
+    fn header(&self) -> (HeaderName, HeaderValue) {
+        let (name, value) = match self {
+            Extra::Bearer(token) => ("authorization", format!("Bearer {token}")),
+            Extra::SessionCookie(sid) => ("cookie", format!("connect.sid={sid}")),
+            Extra::ForwardedHttps => ("x-forwarded-proto", "https".to_owned()),
+            Extra::Header(name, value) => (*name, value.clone()),
+        };
+        let value =
+            HeaderValue::from_str(&value).unwrap_or_else(|_| HeaderValue::from_static("invalid"));
+        (HeaderName::from_static(name), value)
+    }
+}
+
+/// A request body sent as-is.
+pub struct RawBody {
+    pub content_type: Option<&'static str>,
+    pub bytes: String,
+}
+
+impl RawBody {
+    pub fn json(text: impl Into<String>) -> Self {
+        RawBody {
+            content_type: Some("application/json"),
+            bytes: text.into(),
+        }
+    }
+}
+
+/// A raw request: the contract operation it targets, and what to send.
+pub struct RawRequest<'a> {
+    pub operation_id: &'static str,
+    pub method: reqwest::Method,
+    /// Path and query, e.g. `/store/customers?fields=email`.
+    pub path: &'a str,
+    pub headers: Vec<Extra>,
+    pub body: Option<RawBody>,
+}
+
+#[derive(Clone)]
+pub struct Api {
+    base_url: String,
+    http: reqwest::Client,
+}
+
+impl Api {
+    pub fn new(base_url: &str) -> reqwest::Result<Self> {
+        let http = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(30))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()?;
+        Ok(Api {
+            base_url: base_url.trim_end_matches('/').to_owned(),
+            http,
+        })
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// A generated client whose requests carry `extras` and are recorded in the returned context.
+    pub fn typed(&self, extras: &[Extra]) -> (Client, CallContext) {
+        let context = CallContext::new(extras.iter().map(Extra::header).collect());
+        (
+            Client::new_with_client(&self.base_url, self.http.clone(), context.clone()),
+            context,
+        )
+    }
+
+    pub async fn raw(&self, request: RawRequest<'_>) -> reqwest::Result<Exchange> {
+        let mut builder = self
+            .http
+            .request(request.method, format!("{}{}", self.base_url, request.path));
+        for extra in &request.headers {
+            let (name, value) = extra.header();
+            builder = builder.header(name, value);
+        }
+        if let Some(body) = request.body {
+            if let Some(content_type) = body.content_type {
+                builder = builder.header("content-type", content_type);
+            }
+            builder = builder.body(body.bytes);
+        }
+        let built = builder.build()?;
+        let recorded_request = RecordedRequest::capture(&built);
+        let (recorded_response, _) =
+            RecordedResponse::capture(self.http.execute(built).await?).await?;
+        Ok(Exchange {
+            operation_id: request.operation_id,
+            via: Via::Raw,
+            request: recorded_request,
+            response: recorded_response,
+        })
+    }
+
+    /// Whether anything answers HTTP at the base URL (any status will do).
+    pub async fn reachable(&self) -> Result<(), reqwest::Error> {
+        self.http
+            .get(format!("{}/health", self.base_url))
+            .send()
+            .await
+            .map(drop)
+    }
+}

@@ -1,0 +1,163 @@
+//! A registry of small named checks. Every check looks at one recorded exchange and what the case expects of it,
+//! and returns typed failures; a check with nothing to judge (e.g. no snapshot expected) returns none.
+
+mod auth;
+mod body;
+mod expect;
+mod http;
+mod schema;
+mod snapshot;
+
+use serde::Serialize;
+
+pub use expect::{
+    CookieRule, DEFAULT_CUSTOMER_KEYS, Expect, ExpectedCustomer, ExpectedError, ExpectedToken,
+    KnownDeviation, StatusRule,
+};
+
+use crate::exchange::Exchange;
+use crate::normalize::Normalizer;
+use crate::snapshots::SnapshotStore;
+use crate::spec::Spec;
+
+/// The name of a check. Failures carry it, so a test can assert which check a backend fails.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Check {
+    /// The status is the one Medusa answers.
+    StatusCode,
+    /// The response is `application/json`.
+    ContentTypeJson,
+    /// The status is documented for the operation and the body validates against its schema.
+    ResponseSchema,
+    /// An error body has Medusa's `code`, `type` and `message` (and no other of those keys).
+    ErrorTypeAndMessage,
+    /// The customer's keys come in Medusa's order, no more and no fewer.
+    CustomerKeyOrder,
+    /// The customer is the one the request is about (its id and email).
+    CustomerIdentity,
+    /// A token's claims (actor, identity, lifetime, signature) or a session's authentication are right.
+    TokenClaims,
+    /// The session cookie is set (or cleared) as Medusa does.
+    SessionCookie,
+    /// No 5xx answer to a request a server should handle.
+    NoServerError,
+    /// No password, hash or secret in the response.
+    NoSecretLeak,
+    /// The normalized response equals the committed snapshot.
+    Snapshot,
+    /// The flow could go on: the server answered and returned what the next request needs.
+    FlowContinues,
+}
+
+impl Check {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Check::StatusCode => "status_code",
+            Check::ContentTypeJson => "content_type_json",
+            Check::ResponseSchema => "response_schema",
+            Check::ErrorTypeAndMessage => "error_type_and_message",
+            Check::CustomerKeyOrder => "customer_key_order",
+            Check::CustomerIdentity => "customer_identity",
+            Check::TokenClaims => "token_claims",
+            Check::SessionCookie => "session_cookie",
+            Check::NoServerError => "no_server_error",
+            Check::NoSecretLeak => "no_secret_leak",
+            Check::Snapshot => "snapshot",
+            Check::FlowContinues => "flow_continues",
+        }
+    }
+}
+
+impl std::fmt::Display for Check {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// The backend departs from the contract: the run fails.
+    Error,
+    /// Reported, but the run still passes (e.g. a known departure of Medusa itself).
+    Warning,
+}
+
+/// One thing a check found wrong.
+#[derive(Clone, Debug, Serialize)]
+pub struct Failure {
+    pub check: Check,
+    pub severity: Severity,
+    pub title: String,
+    pub expected: String,
+    pub actual: String,
+}
+
+impl Failure {
+    pub fn error(
+        check: Check,
+        title: impl Into<String>,
+        expected: impl Into<String>,
+        actual: impl Into<String>,
+    ) -> Self {
+        Failure {
+            check,
+            severity: Severity::Error,
+            title: title.into(),
+            expected: expected.into(),
+            actual: actual.into(),
+        }
+    }
+
+    pub fn warning(self) -> Self {
+        Failure {
+            severity: Severity::Warning,
+            ..self
+        }
+    }
+}
+
+/// Secrets a response must never contain.
+#[derive(Clone, Debug, Default)]
+pub struct Secrets {
+    pub passwords: Vec<String>,
+    pub jwt_secret: Option<String>,
+}
+
+/// Everything a check may look at.
+pub struct CheckInput<'a> {
+    pub exchange: &'a Exchange,
+    pub expect: &'a Expect,
+    pub spec: &'a Spec,
+    pub snapshots: &'a SnapshotStore,
+    pub normalizer: &'a Normalizer,
+    pub secrets: &'a Secrets,
+    /// The snapshot's file name (`<case>__<step>`), when the step expects one.
+    pub snapshot_name: Option<&'a str>,
+}
+
+pub type CheckFn = fn(&CheckInput) -> Vec<Failure>;
+
+/// Every check, in the order failures are reported.
+pub const REGISTRY: &[(Check, CheckFn)] = &[
+    (Check::StatusCode, http::status_code),
+    (Check::ContentTypeJson, http::content_type_json),
+    (Check::NoServerError, http::no_server_error),
+    (Check::ResponseSchema, schema::response_schema),
+    (Check::ErrorTypeAndMessage, body::error_type_and_message),
+    (Check::CustomerKeyOrder, body::customer_key_order),
+    (Check::CustomerIdentity, body::customer_identity),
+    (Check::NoSecretLeak, body::no_secret_leak),
+    (Check::TokenClaims, auth::token_claims),
+    (Check::SessionCookie, auth::session_cookie),
+    (Check::Snapshot, snapshot::snapshot),
+];
+
+/// Runs every check of the registry on one exchange.
+pub fn run_all(input: &CheckInput) -> Vec<Failure> {
+    REGISTRY
+        .iter()
+        .flat_map(|(_, check)| check(input))
+        .collect()
+}

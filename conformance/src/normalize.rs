@@ -1,0 +1,158 @@
+//! Turns a response into what a snapshot holds: the status and the body, with everything that differs between runs
+//! and backends (ids, timestamps, tokens, the run's emails) replaced by stable placeholders. Key order is kept.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+use serde_json::{Map, Value, json};
+
+use crate::exchange::RecordedResponse;
+
+static JWT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*$").expect("valid regex")
+});
+static DATETIME: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
+        .expect("valid regex")
+});
+static PREFIXED_ID: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\b(cus|authid|cuaddr)_[0-9A-Za-z]+\b").expect("valid regex"));
+
+/// Replaces the values that vary between runs by placeholders.
+pub struct Normalizer {
+    /// Exact strings (the run's emails, the guest email) and their placeholders, longest first.
+    literals: Vec<(String, String)>,
+}
+
+impl Normalizer {
+    pub fn new(mut literals: Vec<(String, String)>) -> Self {
+        literals.sort_by_key(|(value, _)| std::cmp::Reverse(value.len()));
+        Normalizer { literals }
+    }
+
+    /// `{"status": …, "body": …}` with the body normalized; a body that is not JSON is kept as a string. When the
+    /// body carries a JWT in `token`, its header and claims (normalized) are added as `"jwt"`.
+    pub fn snapshot_of(&self, response: &RecordedResponse) -> Value {
+        let body = response
+            .json()
+            .unwrap_or_else(|| Value::String(response.body.clone()));
+        let mut snapshot = json!({ "status": response.status, "body": self.value(None, &body) });
+        if let Some((header, claims)) = body["token"].as_str().and_then(decode_jwt) {
+            snapshot["jwt"] =
+                json!({ "header": self.value(None, &header), "claims": self.value(None, &claims) });
+        }
+        snapshot
+    }
+
+    pub fn value(&self, key: Option<&str>, value: &Value) -> Value {
+        match value {
+            Value::String(text) => Value::String(self.string(text)),
+            Value::Number(_) if matches!(key, Some("iat" | "exp")) => {
+                Value::String("[timestamp]".into())
+            }
+            Value::Array(items) => {
+                Value::Array(items.iter().map(|item| self.value(None, item)).collect())
+            }
+            Value::Object(map) => Value::Object(
+                map.iter()
+                    .map(|(k, v)| (k.clone(), self.value(Some(k), v)))
+                    .collect::<Map<_, _>>(),
+            ),
+            other => other.clone(),
+        }
+    }
+
+    pub fn string(&self, text: &str) -> String {
+        if JWT.is_match(text) {
+            return "[token]".into();
+        }
+        if DATETIME.is_match(text) {
+            return "[datetime]".into();
+        }
+        let mut out = text.to_owned();
+        for (literal, placeholder) in &self.literals {
+            out = out.replace(literal, placeholder);
+        }
+        PREFIXED_ID
+            .replace_all(&out, |captures: &regex::Captures| match &captures[1] {
+                "cus" => "[customer_id]",
+                "authid" => "[auth_identity_id]",
+                _ => "[address_id]",
+            })
+            .into_owned()
+    }
+}
+
+fn decode_jwt(token: &str) -> Option<(Value, Value)> {
+    use base64::Engine;
+    let decode = |part: &str| -> Option<Value> {
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(part)
+            .ok()?;
+        serde_json::from_slice(&bytes).ok()
+    };
+    let mut parts = token.split('.');
+    Some((decode(parts.next()?)?, decode(parts.next()?)?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn response(status: u16, body: &str) -> RecordedResponse {
+        RecordedResponse {
+            status,
+            headers: Vec::new(),
+            body: body.to_owned(),
+        }
+    }
+
+    #[test]
+    fn ids_times_tokens_and_run_emails_become_placeholders_in_key_order() {
+        let normalizer = Normalizer::new(vec![(
+            "conformance+r-1@example.com".into(),
+            "[email:primary]".into(),
+        )]);
+        let body = r#"{"customer":{"id":"cus_01M8E0AN676RZ0887WXHDP6GCJ","email":"conformance+r-1@example.com",
+            "first_name":"Ada","created_at":"2026-11-27T08:00:41.159Z","addresses":[]}}"#;
+        let snapshot = normalizer.snapshot_of(&response(200, body));
+        assert_eq!(
+            serde_json::to_string(&snapshot).expect("serializable"),
+            r#"{"status":200,"body":{"customer":{"id":"[customer_id]","email":"[email:primary]","first_name":"Ada","created_at":"[datetime]","addresses":[]}}}"#
+        );
+    }
+
+    #[test]
+    fn ids_inside_messages_and_token_times_are_redacted() {
+        let normalizer = Normalizer::new(Vec::new());
+        assert_eq!(
+            normalizer.string("Customer with id: cus_01ZZZZ was not found"),
+            "Customer with id: [customer_id] was not found"
+        );
+        let claims = json!({ "iat": 1, "exp": 2, "count": 3 });
+        assert_eq!(
+            normalizer.value(None, &claims),
+            json!({ "iat": "[timestamp]", "exp": "[timestamp]", "count": 3 })
+        );
+    }
+
+    #[test]
+    fn a_token_is_redacted_and_its_claims_are_shown() {
+        let token = crate::jwt::sign(&crate::jwt::customer_claims("", "authid_01ABC"), "secret");
+        let snapshot = Normalizer::new(Vec::new())
+            .snapshot_of(&response(200, &json!({ "token": token }).to_string()));
+        assert_eq!(snapshot["body"], json!({ "token": "[token]" }));
+        assert_eq!(snapshot["jwt"]["header"]["alg"], "HS256");
+        assert_eq!(
+            snapshot["jwt"]["claims"]["auth_identity_id"],
+            "[auth_identity_id]"
+        );
+        assert_eq!(snapshot["jwt"]["claims"]["exp"], "[timestamp]");
+    }
+
+    #[test]
+    fn a_body_that_is_not_json_is_kept_as_text() {
+        let snapshot = Normalizer::new(Vec::new()).snapshot_of(&response(400, "Bad Request"));
+        assert_eq!(snapshot, json!({ "status": 400, "body": "Bad Request" }));
+    }
+}

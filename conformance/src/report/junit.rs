@@ -1,0 +1,113 @@
+//! JUnit XML for CI systems: one `<testcase>` per case, a `<failure>` per failing check, `<skipped>` for cases
+//! that did not run.
+
+use std::fmt::Write;
+
+use super::{Outcome, Report};
+use crate::checks::Severity;
+
+pub fn junit_xml(report: &Report) -> String {
+    let failures = report
+        .cases
+        .iter()
+        .filter(|case| matches!(case.outcome, Outcome::Failed))
+        .count();
+    let skipped = report.count(|o| matches!(o, Outcome::Skipped { .. }));
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let _ = writeln!(
+        out,
+        "<testsuites name=\"medusa-conformance\" tests=\"{}\" failures=\"{failures}\" skipped=\"{skipped}\" time=\"{}\">",
+        report.cases.len(),
+        seconds(report.duration_ms),
+    );
+    let _ = writeln!(
+        out,
+        "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failures}\" skipped=\"{skipped}\" time=\"{}\">",
+        escape(&report.base_url),
+        report.cases.len(),
+        seconds(report.duration_ms),
+    );
+    for case in &report.cases {
+        let (group, _) = case
+            .name
+            .split_once('.')
+            .unwrap_or(("conformance", case.name));
+        let _ = writeln!(
+            out,
+            "    <testcase classname=\"{}\" name=\"{}\" time=\"{}\">",
+            escape(group),
+            escape(case.name),
+            seconds(case.duration_ms)
+        );
+        if let Outcome::Skipped { reason } = &case.outcome {
+            let _ = writeln!(out, "      <skipped message=\"{}\"/>", escape(reason));
+        }
+        for located in case.all_failures() {
+            let failure = located.failure;
+            let step = located.step.unwrap_or("(between steps)");
+            let curl = case
+                .steps
+                .iter()
+                .find(|s| Some(s.step) == located.step)
+                .map_or("", |s| s.curl.as_str());
+            let body = format!(
+                "step: {step}\nexpected: {}\nactual: {}\nreproduce: {curl}",
+                failure.expected, failure.actual
+            );
+            let message = escape(&format!("{}: {}", failure.check, failure.title));
+            match failure.severity {
+                Severity::Error => {
+                    let _ = writeln!(
+                        out,
+                        "      <failure type=\"{}\" message=\"{message}\">{}</failure>",
+                        failure.check,
+                        escape(&body)
+                    );
+                }
+                Severity::Warning => {
+                    let _ = writeln!(
+                        out,
+                        "      <system-out>warning {message}\n{}</system-out>",
+                        escape(&body)
+                    );
+                }
+            }
+        }
+        let _ = writeln!(out, "    </testcase>");
+    }
+    out.push_str("  </testsuite>\n</testsuites>\n");
+    out
+}
+
+fn seconds(ms: u128) -> String {
+    format!("{:.3}", ms as f64 / 1000.0)
+}
+
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c if (c as u32) < 0x20 && !matches!(c, '\n' | '\r' | '\t') => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::escape;
+
+    #[test]
+    fn markup_and_control_characters_are_escaped() {
+        assert_eq!(
+            escape("<a href=\"x\">&'\u{1}"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&apos;"
+        );
+    }
+}

@@ -1,0 +1,153 @@
+//! The result of a run: per case, per step, the exchange and its failures; what the run created. Rendered as
+//! text (with curl lines), JSON and JUnit XML.
+
+mod curl;
+mod junit;
+mod text;
+
+use std::collections::BTreeSet;
+
+use serde::Serialize;
+
+pub use curl::curl_command;
+pub use junit::junit_xml;
+pub use text::{progress_line, summary};
+
+use crate::checks::{Check, Failure, Severity};
+use crate::exchange::{Exchange, Via};
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    pub run_id: String,
+    pub base_url: String,
+    pub duration_ms: u128,
+    pub cases: Vec<CaseReport>,
+    /// What the run left on the backend: every email it registered, with the customer created for it, if any.
+    pub created: Vec<Created>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum Outcome {
+    Passed,
+    Failed,
+    Skipped { reason: String },
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct CaseReport {
+    pub name: &'static str,
+    pub summary: &'static str,
+    #[serde(flatten)]
+    pub outcome: Outcome,
+    pub duration_ms: u128,
+    pub steps: Vec<StepReport>,
+    /// Why the case stopped early (a `flow_continues` failure), if it did.
+    pub aborted: Option<Failure>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct StepReport {
+    pub step: &'static str,
+    pub via: Via,
+    pub curl: String,
+    pub exchange: Exchange,
+    pub failures: Vec<Failure>,
+}
+
+impl StepReport {
+    pub fn new(step: &'static str, exchange: Exchange, failures: Vec<Failure>) -> Self {
+        StepReport {
+            step,
+            via: exchange.via,
+            curl: curl_command(&exchange.request),
+            exchange,
+            failures,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Created {
+    pub email: String,
+    pub customer_id: Option<String>,
+}
+
+/// A failure with where it happened.
+#[derive(Clone, Copy, Debug)]
+pub struct Located<'a> {
+    pub case: &'static str,
+    /// `None` for a failure that stopped the case between steps.
+    pub step: Option<&'static str>,
+    pub failure: &'a Failure,
+}
+
+impl CaseReport {
+    pub fn all_failures(&self) -> impl Iterator<Item = Located<'_>> {
+        let steps = self.steps.iter().flat_map(move |step| {
+            step.failures.iter().map(move |failure| Located {
+                case: self.name,
+                step: Some(step.step),
+                failure,
+            })
+        });
+        steps.chain(self.aborted.iter().map(move |failure| Located {
+            case: self.name,
+            step: None,
+            failure,
+        }))
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.all_failures()
+            .any(|located| located.failure.severity == Severity::Error)
+    }
+}
+
+impl Report {
+    /// Whether every check of every case that ran passed (warnings allowed).
+    pub fn passed(&self) -> bool {
+        self.failures().is_empty()
+    }
+
+    /// Every error-severity failure.
+    pub fn failures(&self) -> Vec<Located<'_>> {
+        self.located(Severity::Error)
+    }
+
+    /// Every warning (e.g. a known departure of Medusa itself).
+    pub fn warnings(&self) -> Vec<Located<'_>> {
+        self.located(Severity::Warning)
+    }
+
+    /// The names of the checks that failed.
+    pub fn failed_checks(&self) -> BTreeSet<Check> {
+        self.failures()
+            .iter()
+            .map(|located| located.failure.check)
+            .collect()
+    }
+
+    pub fn case(&self, name: &str) -> Option<&CaseReport> {
+        self.cases.iter().find(|case| case.name == name)
+    }
+
+    pub fn count(&self, wanted: fn(&Outcome) -> bool) -> usize {
+        self.cases
+            .iter()
+            .filter(|case| wanted(&case.outcome))
+            .count()
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("the report serializes")
+    }
+
+    fn located(&self, severity: Severity) -> Vec<Located<'_>> {
+        self.cases
+            .iter()
+            .flat_map(CaseReport::all_failures)
+            .filter(|located| located.failure.severity == severity)
+            .collect()
+    }
+}

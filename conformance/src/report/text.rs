@@ -1,0 +1,129 @@
+//! The human report: a progress line per case while running, then a summary with every failure explained and a
+//! curl command reproducing its request.
+
+use std::fmt::Write;
+
+use super::{CaseReport, Outcome, Report};
+use crate::checks::{Failure, Severity};
+
+fn label(case: &CaseReport) -> &'static str {
+    match &case.outcome {
+        Outcome::Passed if case.all_failures().next().is_some() => "WARN",
+        Outcome::Passed => "PASS",
+        Outcome::Failed => "FAIL",
+        Outcome::Skipped { .. } => "SKIP",
+    }
+}
+
+/// `[ 3/44] PASS signup.bearer (4 requests, 812 ms)`
+pub fn progress_line(case: &CaseReport, index: usize, total: usize) -> String {
+    let width = total.to_string().len();
+    let detail = match &case.outcome {
+        Outcome::Skipped { reason } => reason.clone(),
+        _ => format!("{} requests, {} ms", case.steps.len(), case.duration_ms),
+    };
+    format!(
+        "[{index:>width$}/{total}] {} {} ({detail})",
+        label(case),
+        case.name
+    )
+}
+
+pub fn summary(report: &Report) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "medusa-conformance run {} against {}\n",
+        report.run_id, report.base_url
+    );
+    let name_width = report
+        .cases
+        .iter()
+        .map(|case| case.name.len())
+        .max()
+        .unwrap_or(0);
+    for case in &report.cases {
+        let _ = writeln!(
+            out,
+            "{} {:<name_width$}  {}",
+            label(case),
+            case.name,
+            case.summary
+        );
+        if let Outcome::Skipped { reason } = &case.outcome {
+            let _ = writeln!(out, "       skipped: {reason}");
+        }
+        write_failures(&mut out, case);
+    }
+    let passed = report.count(|o| matches!(o, Outcome::Passed));
+    let failed = report.count(|o| matches!(o, Outcome::Failed));
+    let skipped = report.count(|o| matches!(o, Outcome::Skipped { .. }));
+    let _ = writeln!(
+        out,
+        "\n{} cases: {passed} passed, {failed} failed, {skipped} skipped; {} failures, {} warnings; {:.1} s",
+        report.cases.len(),
+        report.failures().len(),
+        report.warnings().len(),
+        report.duration_ms as f64 / 1000.0,
+    );
+    write_created(&mut out, report);
+    out
+}
+
+fn write_failures(out: &mut String, case: &CaseReport) {
+    for step in &case.steps {
+        if step.failures.is_empty() {
+            continue;
+        }
+        let request = &step.exchange.request;
+        let via = match step.via {
+            crate::exchange::Via::Typed => "typed",
+            crate::exchange::Via::Raw => "raw",
+        };
+        let _ = writeln!(
+            out,
+            "       step {} ({via} {} {})",
+            step.step, request.method, request.url
+        );
+        for failure in &step.failures {
+            write_failure(out, failure);
+        }
+        let _ = writeln!(out, "         reproduce: {}", step.curl);
+    }
+    if let Some(failure) = &case.aborted {
+        let _ = writeln!(out, "       stopped early");
+        write_failure(out, failure);
+    }
+}
+
+fn write_failure(out: &mut String, failure: &Failure) {
+    let mark = match failure.severity {
+        Severity::Error => "✗",
+        Severity::Warning => "!",
+    };
+    let _ = writeln!(out, "         {mark} {}: {}", failure.check, failure.title);
+    let _ = writeln!(out, "           expected: {}", indent(&failure.expected));
+    let _ = writeln!(out, "           actual:   {}", indent(&failure.actual));
+}
+
+fn indent(text: &str) -> String {
+    text.trim_end().replace('\n', "\n                     ")
+}
+
+fn write_created(out: &mut String, report: &Report) {
+    if report.created.is_empty() {
+        let _ = writeln!(out, "This run created nothing on the backend.");
+        return;
+    }
+    let _ = writeln!(out, "Created by this run ({}):", report.created.len());
+    for created in &report.created {
+        match &created.customer_id {
+            Some(id) => {
+                let _ = writeln!(out, "  {}  customer {id}", created.email);
+            }
+            None => {
+                let _ = writeln!(out, "  {}  identity only (no customer)", created.email);
+            }
+        }
+    }
+}

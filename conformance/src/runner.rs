@@ -1,0 +1,129 @@
+//! Runs the selected cases one after another against one backend.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use crate::api::Api;
+use crate::cases::{self, Abort, Case, CaseContext, RunState};
+use crate::checks::{Check, Failure};
+use crate::config::RunConfig;
+use crate::report::{CaseReport, Outcome, Report, progress_line};
+use crate::snapshots::SnapshotStore;
+use crate::spec::{BUNDLED_SPEC, Spec, SpecError};
+
+/// Why a run could not take place at all (as opposed to a backend failing checks).
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("the base URL {0:?} is not an http:// or https:// URL")]
+    BadBaseUrl(String),
+    #[error(transparent)]
+    Spec(#[from] SpecError),
+    #[error("cannot build the HTTP client: {0}")]
+    Client(reqwest::Error),
+    #[error("nothing answers at {url}: {reason}")]
+    Unreachable { url: String, reason: String },
+}
+
+/// Runs every selected case against `config.base_url` and reports what each check found.
+///
+/// Fails only when the run cannot start (bad URL, unusable contract, nothing listening); a misbehaving backend
+/// gives `Ok` with failures in the [`Report`].
+pub async fn run(config: RunConfig) -> Result<Report, RunError> {
+    let started = Instant::now();
+    let url = reqwest::Url::parse(&config.base_url)
+        .map_err(|_| RunError::BadBaseUrl(config.base_url.clone()))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(RunError::BadBaseUrl(config.base_url.clone()));
+    }
+    let spec = Spec::parse(config.spec.as_deref().unwrap_or(BUNDLED_SPEC))?;
+    let api = Api::new(&config.base_url).map_err(RunError::Client)?;
+    api.reachable()
+        .await
+        .map_err(|error| RunError::Unreachable {
+            url: api.base_url().to_owned(),
+            reason: describe(&error),
+        })?;
+    let snapshots = SnapshotStore::bundled(config.pending_snapshots_dir.clone());
+    let state = Arc::new(RunState::new(config, spec, snapshots, api));
+
+    let selected: Vec<&'static Case> = cases::all()
+        .into_iter()
+        .filter(|case| state.config.selects(case.name))
+        .collect();
+    let mut reports = Vec::with_capacity(selected.len());
+    for (index, case) in selected.iter().enumerate() {
+        let report = run_case(&state, case).await;
+        if state.config.progress {
+            eprintln!("{}", progress_line(&report, index + 1, selected.len()));
+        }
+        reports.push(report);
+    }
+    Ok(Report {
+        run_id: state.run_id.clone(),
+        base_url: state.config.base_url.clone(),
+        duration_ms: started.elapsed().as_millis(),
+        cases: reports,
+        created: state.created(),
+    })
+}
+
+async fn run_case(state: &Arc<RunState>, case: &'static Case) -> CaseReport {
+    let skipped = |reason: &str| CaseReport {
+        name: case.name,
+        summary: case.summary,
+        outcome: Outcome::Skipped {
+            reason: reason.to_owned(),
+        },
+        duration_ms: 0,
+        steps: Vec::new(),
+        aborted: None,
+    };
+    if let Some(reason) = case.needs.missing_from(&state.config) {
+        return skipped(reason);
+    }
+    if state.config.read_only && case.creates_data {
+        return skipped("creates data (--read-only)");
+    }
+    let started = Instant::now();
+    let mut cx = CaseContext::new(Arc::clone(state), case);
+    let result = (case.run)(&mut cx).await;
+    let aborted = match result {
+        Ok(()) => None,
+        Err(Abort::Transport(message)) => Some(Failure::error(
+            Check::FlowContinues,
+            "a request got no response",
+            "a response",
+            message,
+        )),
+        Err(Abort::Missing(what)) => Some(Failure::error(
+            Check::FlowContinues,
+            "the case could not continue",
+            what,
+            "absent from the response (see the failures above)",
+        )),
+    };
+    let mut report = CaseReport {
+        name: case.name,
+        summary: case.summary,
+        outcome: Outcome::Passed,
+        duration_ms: started.elapsed().as_millis(),
+        steps: cx.steps,
+        aborted,
+    };
+    if report.has_errors() {
+        report.outcome = Outcome::Failed;
+    }
+    report
+}
+
+/// reqwest's error with its causes, e.g. "error sending request: … Connection refused".
+fn describe(error: &reqwest::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Stop what start.sh started: the recorded Medusa process group and the private PostgreSQL cluster.
+# Usage: stop.sh [STATE_DIR] [--purge]   (--purge removes STATE_DIR but keeps project/node_modules as a cache)
+set -euo pipefail
+
+STATE_DIR=/tmp/medusa-reference
+PURGE=false
+for arg in "$@"; do
+  case $arg in --purge) PURGE=true ;; *) STATE_DIR=$arg ;; esac
+done
+PG_OS_USER=${MEDUSA_PG_OS_USER:-medusaref}
+[ -d "$STATE_DIR" ] || { echo "medusa-reference: nothing to stop in $STATE_DIR"; exit 0; }
+
+if [ -s "$STATE_DIR/medusa.pgid" ]; then
+  pgid=$(cat "$STATE_DIR/medusa.pgid")
+  if kill -0 -- "-$pgid" 2>/dev/null; then
+    kill -TERM -- "-$pgid" || true
+    for _ in $(seq 1 20); do kill -0 -- "-$pgid" 2>/dev/null || break; sleep 0.5; done
+    kill -0 -- "-$pgid" 2>/dev/null && kill -KILL -- "-$pgid" || true
+    echo "medusa-reference: stopped Medusa (process group $pgid)"
+  fi
+  rm -f "$STATE_DIR/medusa.pgid" "$STATE_DIR/medusa.pid"
+fi
+
+if [ -s "$STATE_DIR/pg/PG_VERSION" ]; then
+  PG_BIN=$(dirname "$(readlink -f "$(command -v pg_ctl || ls /usr/lib/postgresql/*/bin/pg_ctl | tail -n1)")")
+  if runuser -u "$PG_OS_USER" -- "$PG_BIN/pg_ctl" -D "$STATE_DIR/pg" status >/dev/null 2>&1; then
+    runuser -u "$PG_OS_USER" -- "$PG_BIN/pg_ctl" -D "$STATE_DIR/pg" -m fast -w stop >/dev/null
+    echo "medusa-reference: stopped PostgreSQL ($STATE_DIR/pg)"
+  fi
+fi
+
+if $PURGE; then
+  find "$STATE_DIR" -mindepth 1 -maxdepth 1 ! -name project -exec rm -rf {} +
+  [ -d "$STATE_DIR/project" ] && find "$STATE_DIR/project" -mindepth 1 -maxdepth 1 ! -name node_modules -exec rm -rf {} +
+  echo "medusa-reference: purged $STATE_DIR (kept project/node_modules)"
+fi

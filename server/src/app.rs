@@ -1,0 +1,412 @@
+//! The application: each route's behaviour as Medusa's middlewares, route handlers and workflows produce it,
+//! in Medusa's order of checks. Handlers call one method each.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+use rand::RngCore;
+use serde_json::{Value, json};
+use tokio::sync::Semaphore;
+
+use crate::domain::{
+    AuthContext, Customer, Error, FieldSelection, NewCustomer, TokenKeys, jsonb, new_id, password,
+    query, token::TokenSubject,
+};
+use crate::store::{AuthIdentity, CreateCustomerOutcome, PublishableKey, Session, Store};
+
+/// How long a cookie session lives: Medusa's `sessionOptions.ttl` default of ten hours.
+pub const SESSION_TTL_SECS: i64 = 10 * 60 * 60;
+
+/// The credentials a request carries, as the HTTP layer found them.
+#[derive(Debug, Default, Clone)]
+pub struct Credentials {
+    /// The id of a session whose cookie had a valid signature.
+    pub session_id: Option<String>,
+    /// The raw `Authorization` header.
+    pub authorization: Option<String>,
+}
+
+/// Which routes accept a token whose identity has no customer yet.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Registration {
+    Allowed,
+    Refused,
+}
+
+pub struct App {
+    store: Arc<dyn Store>,
+    tokens: TokenKeys,
+    /// Password hashing costs ~32 MiB and a core for ~100 ms: at most one per core at a time.
+    hashing: Semaphore,
+}
+
+impl App {
+    pub fn new(store: Arc<dyn Store>, jwt_secret: &str) -> Self {
+        let cores = std::thread::available_parallelism().map_or(2, usize::from);
+        Self {
+            store,
+            tokens: TokenKeys::new(jwt_secret),
+            hashing: Semaphore::new(cores),
+        }
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    async fn hash_password(&self, password: String) -> Result<String, Error> {
+        let _permit = self.hashing.acquire().await.map_err(anyhow::Error::from)?;
+        Ok(
+            tokio::task::spawn_blocking(move || password::hash(&password))
+                .await
+                .map_err(anyhow::Error::from)?,
+        )
+    }
+
+    async fn password_matches(&self, password: String, hash: String) -> Result<bool, Error> {
+        let _permit = self.hashing.acquire().await.map_err(anyhow::Error::from)?;
+        Ok(
+            tokio::task::spawn_blocking(move || password::verify(&password, &hash))
+                .await
+                .map_err(anyhow::Error::from)?,
+        )
+    }
+
+    fn issue_token(&self, identity: &AuthIdentity) -> String {
+        let subject = TokenSubject {
+            auth_identity_id: &identity.id,
+            customer_id: identity.customer_id.as_deref(),
+        };
+        self.tokens.issue(&subject, Utc::now().timestamp())
+    }
+
+    /// `POST /auth/customer/emailpass/register`.
+    pub async fn register(&self, body: &Value) -> Result<String, Error> {
+        let (email, password) = email_and_password(body)?;
+        if let Some(identity) = self.store.identity_by_email(&email).await? {
+            return self.register_existing(identity, password).await;
+        }
+        let identity = AuthIdentity {
+            id: new_id("authid"),
+            email: email.clone(),
+            password_hash: self.hash_password(password.clone()).await?,
+            customer_id: None,
+        };
+        if self.store.insert_identity(&identity).await? {
+            return Ok(self.issue_token(&identity));
+        }
+        // A concurrent registration of the same email won: answer as if it had come first.
+        let existing = self
+            .store
+            .identity_by_email(&email)
+            .await?
+            .ok_or(Error::Conflict)?;
+        self.register_existing(existing, password).await
+    }
+
+    async fn register_existing(
+        &self,
+        identity: AuthIdentity,
+        password: String,
+    ) -> Result<String, Error> {
+        if identity.customer_id.is_none()
+            && self
+                .password_matches(password, identity.password_hash.clone())
+                .await?
+        {
+            return Ok(self.issue_token(&identity));
+        }
+        Err(Error::AuthenticationFailed(
+            "Identity with email already exists".into(),
+        ))
+    }
+
+    /// `POST /auth/customer/emailpass`.
+    pub async fn login(&self, body: &Value) -> Result<String, Error> {
+        let (email, password) = email_and_password(body)?;
+        let invalid = || Error::AuthenticationFailed("Invalid email or password".into());
+        let identity = self
+            .store
+            .identity_by_email(&email)
+            .await?
+            .ok_or_else(invalid)?;
+        if !self
+            .password_matches(password, identity.password_hash.clone())
+            .await?
+        {
+            return Err(invalid());
+        }
+        Ok(self.issue_token(&identity))
+    }
+
+    /// `POST /auth/token/refresh`: a new token from the identity as it is now.
+    pub async fn refresh(&self, credentials: &Credentials) -> Result<String, Error> {
+        let context = self
+            .authenticate(credentials, Registration::Allowed, AnyActor)
+            .await?;
+        let identity = self
+            .store
+            .identity(context.auth_identity_id())
+            .await?
+            .ok_or_else(|| {
+                Error::AuthenticationFailed("Invalid auth identity while refreshing token".into())
+            })?;
+        Ok(self.issue_token(&identity))
+    }
+
+    /// `POST /auth/session`: stores the bearer token's context in a new session; returns it and the session id.
+    pub async fn create_session(
+        &self,
+        authorization: Option<&str>,
+    ) -> Result<(Value, String), Error> {
+        let context = self
+            .bearer_context(authorization)
+            .filter(|c| !c.auth_identity_id().is_empty());
+        let context = context.ok_or(Error::Unauthorized)?;
+        let mut id = [0u8; 24];
+        rand::rng().fill_bytes(&mut id);
+        let session = Session {
+            id: base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, id),
+            auth_context: context.to_value(),
+            expires_at: Utc::now() + Duration::seconds(SESSION_TTL_SECS),
+        };
+        self.store.insert_session(&session).await?;
+        Ok((json!({ "user": session.auth_context }), session.id))
+    }
+
+    /// `DELETE /auth/session`.
+    pub async fn delete_session(&self, credentials: &Credentials) -> Result<Value, Error> {
+        let session = self.session_context(credentials).await?;
+        let (Some(id), Some(_)) = (&credentials.session_id, session) else {
+            return Err(Error::Unauthorized);
+        };
+        self.store.delete_session(id).await?;
+        Ok(json!({ "success": true }))
+    }
+
+    /// The publishable-key check every `/store` route starts with.
+    pub async fn check_publishable_key(&self, header: Option<&str>) -> Result<(), Error> {
+        let token = header.filter(|t| !t.is_empty()).ok_or_else(|| {
+            Error::not_allowed(
+                "Publishable API key required in the request header: x-publishable-api-key. You can manage your keys \
+                 in settings in the dashboard.",
+            )
+        })?;
+        let key = self.store.publishable_key_by_token(token).await?;
+        let active = key.is_some_and(|k| k.revoked_at.is_none_or(|at| at > Utc::now()));
+        if !active {
+            return Err(Error::not_allowed(
+                "A valid publishable key is required to proceed with the request",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Medusa's `authenticate("customer", ["session", "bearer"])`: the session wins over the bearer token.
+    pub async fn authenticate(
+        &self,
+        credentials: &Credentials,
+        registration: Registration,
+        actors: impl ActorFilter,
+    ) -> Result<AuthContext, Error> {
+        let from_session = self
+            .session_context(credentials)
+            .await?
+            .filter(|c| actors.permits(c.actor_type()));
+        let context = match from_session {
+            Some(context) => Some(context),
+            None => self
+                .bearer_context(credentials.authorization.as_deref())
+                .filter(|c| actors.permits(c.actor_type())),
+        };
+        match context {
+            Some(context) if !context.actor_id().is_empty() => Ok(context),
+            Some(context)
+                if registration == Registration::Allowed
+                    && !context.auth_identity_id().is_empty() =>
+            {
+                Ok(context)
+            }
+            _ => Err(Error::Unauthorized),
+        }
+    }
+
+    async fn session_context(
+        &self,
+        credentials: &Credentials,
+    ) -> Result<Option<AuthContext>, Error> {
+        let Some(id) = &credentials.session_id else {
+            return Ok(None);
+        };
+        let session = self
+            .store
+            .session(id)
+            .await?
+            .filter(|s| s.expires_at > Utc::now());
+        Ok(session.and_then(|s| match s.auth_context {
+            Value::Object(map) => Some(AuthContext(map)),
+            _ => None,
+        }))
+    }
+
+    fn bearer_context(&self, authorization: Option<&str>) -> Option<AuthContext> {
+        let mut parts = authorization?.split_whitespace();
+        let (scheme, token) = (parts.next()?, parts.next()?);
+        scheme
+            .eq_ignore_ascii_case("bearer")
+            .then(|| self.tokens.verify(token))
+            .flatten()
+    }
+
+    /// `POST /store/customers`, after the publishable key and the credentials were checked.
+    pub async fn create_customer(
+        &self,
+        context: &AuthContext,
+        body: &Value,
+        query_pairs: &[(String, String)],
+    ) -> Result<Value, Error> {
+        let new_customer = NewCustomer::from_body(body)?;
+        let fields = query::select_fields(query_pairs)?;
+        if !context.actor_id().is_empty() {
+            return Err(Error::invalid_data(
+                "Request already authenticated as a customer.",
+            ));
+        }
+        let email = new_customer.required_email()?.to_owned();
+        let now = now_in_millis();
+        let customer = Customer {
+            id: new_id("cus"),
+            email: Some(email.clone()),
+            company_name: new_customer.company_name,
+            first_name: new_customer.first_name,
+            last_name: new_customer.last_name,
+            phone: new_customer.phone,
+            metadata: new_customer.metadata.map(jsonb::normalize_object),
+            has_account: true,
+            created_at: now,
+            updated_at: now,
+            deleted_at: None,
+        };
+        match self
+            .store
+            .create_customer_for_identity(context.auth_identity_id(), &customer)
+            .await?
+        {
+            CreateCustomerOutcome::Created => {}
+            CreateCustomerOutcome::EmailHasAccount => {
+                return Err(Error::Duplicate(
+                    "Customer with this email already has an account".into(),
+                ));
+            }
+            CreateCustomerOutcome::IdentityMissing => {
+                return Err(Error::NotFound(format!(
+                    "AuthIdentity with id: {} was not found",
+                    context.auth_identity_id()
+                )));
+            }
+            CreateCustomerOutcome::IdentityLinked => {
+                return Err(Error::invalid_data(
+                    "The identity of this token already has a customer. Log in to get a token for it.",
+                ));
+            }
+        }
+        Ok(json!({ "customer": FieldSelection::parse(fields.as_deref()).render(&customer) }))
+    }
+
+    /// `GET /store/customers/me`, after the publishable key and the credentials were checked.
+    pub async fn me(
+        &self,
+        context: &AuthContext,
+        query_pairs: &[(String, String)],
+    ) -> Result<Value, Error> {
+        let fields = query::select_fields(query_pairs)?;
+        let id = context.actor_id();
+        let customer = self
+            .store
+            .customer(id)
+            .await?
+            .ok_or_else(|| Error::NotFound(format!("Customer with id: {id} was not found")))?;
+        Ok(json!({ "customer": FieldSelection::parse(fields.as_deref()).render(&customer) }))
+    }
+
+    /// Creates a publishable key (`keys create`, and the first start on an empty database).
+    pub async fn create_publishable_key(&self, title: &str) -> Result<PublishableKey, Error> {
+        let mut secret = [0u8; 32];
+        rand::rng().fill_bytes(&mut secret);
+        let key = PublishableKey {
+            id: new_id("apk"),
+            token: format!("pk_{}", hex::encode(secret)),
+            title: title.to_owned(),
+            created_at: now_in_millis(),
+            revoked_at: None,
+        };
+        self.store.insert_publishable_key(&key).await?;
+        Ok(key)
+    }
+
+    /// Creates a customer without an account, as Medusa's admin API does (`customers create-guest`).
+    pub async fn create_guest_customer(&self, email: &str) -> Result<Option<Customer>, Error> {
+        let now = now_in_millis();
+        let customer = Customer {
+            id: new_id("cus"),
+            email: Some(email.to_owned()),
+            company_name: None,
+            first_name: None,
+            last_name: None,
+            phone: None,
+            metadata: None,
+            has_account: false,
+            created_at: now,
+            updated_at: now,
+            deleted_at: None,
+        };
+        Ok(self
+            .store
+            .insert_guest_customer(&customer)
+            .await?
+            .then_some(customer))
+    }
+}
+
+/// Which actor types a route accepts.
+pub trait ActorFilter: Copy {
+    fn permits(&self, actor_type: &str) -> bool;
+}
+
+/// Medusa's `"customer"`.
+#[derive(Clone, Copy)]
+pub struct CustomerActor;
+
+impl ActorFilter for CustomerActor {
+    fn permits(&self, actor_type: &str) -> bool {
+        actor_type == "customer"
+    }
+}
+
+/// Medusa's `"*"`.
+#[derive(Clone, Copy)]
+pub struct AnyActor;
+
+impl ActorFilter for AnyActor {
+    fn permits(&self, _: &str) -> bool {
+        true
+    }
+}
+
+fn now_in_millis() -> DateTime<Utc> {
+    let now = Utc::now();
+    DateTime::from_timestamp_millis(now.timestamp_millis()).unwrap_or(now)
+}
+
+/// The emailpass provider's checks, in its order: the password first, then the email.
+fn email_and_password(body: &Value) -> Result<(String, String), Error> {
+    let field = |name: &str| match body.get(name) {
+        Some(Value::String(value)) if !value.is_empty() => Some(value.clone()),
+        _ => None,
+    };
+    let password = field("password")
+        .ok_or_else(|| Error::AuthenticationFailed("Password should be a string".into()))?;
+    let email = field("email")
+        .ok_or_else(|| Error::AuthenticationFailed("Email should be a string".into()))?;
+    Ok((email, password))
+}

@@ -1,0 +1,118 @@
+//! Configuration from the environment, with Medusa's variable names, or from flags.
+
+use clap::{Args, Parser, Subcommand};
+
+/// Medusa 2.21's Store API customer sign-up flow, on SQLite or PostgreSQL.
+#[derive(Debug, Parser)]
+#[command(name = "medusa-store-server", version)]
+pub struct Cli {
+    #[command(flatten)]
+    pub config: Config,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct Config {
+    /// Address to listen on.
+    #[arg(long, env = "HOST", default_value = "127.0.0.1", global = true)]
+    pub host: String,
+    /// Port to listen on; 0 picks a free one.
+    #[arg(long, env = "PORT", default_value_t = 9000, global = true)]
+    pub port: u16,
+    /// `postgres://…` for PostgreSQL; otherwise an SQLite file (created and migrated at start).
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://medusa-store.db",
+        global = true
+    )]
+    pub database_url: String,
+    /// Secret that signs the JWTs (HS256).
+    #[arg(
+        long,
+        env = "JWT_SECRET",
+        default_value = "supersecret",
+        hide_env_values = true,
+        global = true
+    )]
+    pub jwt_secret: String,
+    /// Secret that signs the `connect.sid` session cookie.
+    #[arg(
+        long,
+        env = "COOKIE_SECRET",
+        default_value = "supersecret",
+        hide_env_values = true,
+        global = true
+    )]
+    pub cookie_secret: String,
+    /// Origins allowed to call `/store` routes from a browser (comma-separated; `/regex/` allowed).
+    #[arg(
+        long,
+        env = "STORE_CORS",
+        default_value = "http://localhost:8000,https://docs.medusajs.com",
+        global = true
+    )]
+    pub store_cors: String,
+    /// Origins allowed to call `/auth` routes from a browser.
+    #[arg(
+        long,
+        env = "AUTH_CORS",
+        default_value = "http://localhost:5173,http://localhost:9000,http://localhost:8000,https://docs.medusajs.com",
+        global = true
+    )]
+    pub auth_cors: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the API (the default).
+    Serve,
+    /// Manage publishable API keys.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+    /// Manage customers.
+    Customers {
+        #[command(subcommand)]
+        command: CustomersCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Create a key; its `pk_…` token is the last line of standard output.
+    Create {
+        #[arg(long)]
+        title: String,
+    },
+    /// List keys.
+    List,
+    /// Revoke a key by id or token.
+    Revoke { id_or_token: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CustomersCommand {
+    /// Create a guest customer (no account), as Medusa's admin API does; prints its id.
+    CreateGuest {
+        #[arg(long)]
+        email: String,
+    },
+}
+
+impl Config {
+    /// The configuration for tests and embedding: a free port on 127.0.0.1 and the given database.
+    pub fn for_tests(database_url: &str) -> Self {
+        Self {
+            host: "127.0.0.1".into(),
+            port: 0,
+            database_url: database_url.into(),
+            jwt_secret: "supersecret".into(),
+            cookie_secret: "supersecret".into(),
+            store_cors: "http://localhost:8000".into(),
+            auth_cors: "http://localhost:8000".into(),
+        }
+    }
+}

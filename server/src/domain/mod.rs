@@ -1,0 +1,28 @@
+//! The HTTP-agnostic core: what a request means and what Medusa would answer, without knowing about poem.
+
+mod customer;
+pub mod email;
+mod error;
+pub mod fields;
+pub mod js;
+pub mod jsonb;
+pub mod password;
+pub mod query;
+pub mod token;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+
+pub use customer::{Customer, NewCustomer};
+pub use error::Error;
+pub use fields::FieldSelection;
+pub use token::{AuthContext, TokenKeys};
+
+/// Timestamps as JavaScript's `Date.prototype.toISOString` writes them: milliseconds and `Z`.
+pub fn format_timestamp(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// Medusa's ids: a prefix and an upper-case ULID (`cus_01J…`).
+pub fn new_id(prefix: &str) -> String {
+    format!("{prefix}_{}", ulid::Ulid::new())
+}

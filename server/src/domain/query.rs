@@ -1,0 +1,84 @@
+//! Validation of the query string of the customer routes: Medusa's strict `{ fields?: string }`, with the
+//! same messages as its body validation.
+
+use super::Error;
+
+/// Returns the `fields` parameter, refusing unknown parameters and a repeated or bracketed `fields`.
+pub fn select_fields(pairs: &[(String, String)]) -> Result<Option<String>, Error> {
+    let mut issues = Vec::new();
+    let values: Vec<&str> = pairs
+        .iter()
+        .filter(|(k, _)| k == "fields" || k == "fields[]")
+        .map(|(_, v)| v.as_str())
+        .collect();
+    let is_array = values.len() > 1 || pairs.iter().any(|(k, _)| k == "fields[]");
+    let is_object = pairs
+        .iter()
+        .any(|(k, _)| k.starts_with("fields[") && k != "fields[]");
+    let fields = if is_object {
+        issues
+            .push("Expected type: 'string' for field 'fields', got: '[object Object]'".to_owned());
+        None
+    } else if is_array {
+        issues.push(format!(
+            "Expected type: 'string' for field 'fields', got: '{}'",
+            values.join(",")
+        ));
+        None
+    } else {
+        values.first().map(|v| (*v).to_owned())
+    };
+    let mut unknown: Vec<&str> = Vec::new();
+    for (key, _) in pairs {
+        let name = key.split('[').next().unwrap_or(key);
+        if name != "fields" && !unknown.contains(&name) {
+            unknown.push(name);
+        }
+    }
+    if !unknown.is_empty() {
+        issues.push(format!("Unrecognized fields: '{}'", unknown.join(", ")));
+    }
+    if issues.is_empty() {
+        Ok(fields)
+    } else {
+        Err(Error::invalid_data(format!(
+            "Invalid request: {}",
+            issues.join("; ")
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::select_fields;
+
+    fn pairs(query: &[(&str, &str)]) -> Vec<(String, String)> {
+        query
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn returns_fields_and_refuses_others() {
+        assert_eq!(
+            select_fields(&pairs(&[("fields", "email")]))
+                .unwrap()
+                .as_deref(),
+            Some("email")
+        );
+        assert_eq!(select_fields(&[]).unwrap(), None);
+        assert_eq!(
+            select_fields(&pairs(&[("foo", "1")]))
+                .unwrap_err()
+                .to_string(),
+            "Invalid request: Unrecognized fields: 'foo'"
+        );
+        assert_eq!(
+            select_fields(&pairs(&[("fields", "email"), ("fields", "id")]))
+                .unwrap_err()
+                .to_string(),
+            "Invalid request: Expected type: 'string' for field 'fields', got: 'email,id'"
+        );
+    }
+}

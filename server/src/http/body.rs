@@ -1,0 +1,186 @@
+//! Request bodies as Express's body parsers (json, text, urlencoded; 100 kB each) hand them to Medusa:
+//! `application/json` is parsed strictly (an object or an array), `text/plain` becomes a string,
+//! `application/x-www-form-urlencoded` an object of strings, and anything else, or nothing, `{}`.
+//! Parse failures carry V8's `JSON.parse` messages.
+
+use poem::{Body, Request, http::header};
+use serde_json::{Map, Value};
+use tokio::io::AsyncReadExt;
+
+use super::v8_json;
+use crate::domain::Error;
+
+/// body-parser's default limit, "100kb".
+pub const BODY_LIMIT: usize = 100 * 1024;
+
+enum Kind {
+    Json,
+    Text,
+    UrlEncoded,
+}
+
+pub async fn read_json(request: &Request, body: Body) -> Result<Value, Error> {
+    let content_type = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let mut params = content_type.split(';');
+    let kind = match params
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase()
+        .as_str()
+    {
+        "application/json" => Kind::Json,
+        "text/plain" => Kind::Text,
+        "application/x-www-form-urlencoded" => Kind::UrlEncoded,
+        _ => return Ok(Value::Object(Map::new())),
+    };
+    if let Some(charset) = params
+        .filter_map(|p| p.trim().split_once('='))
+        .find(|(k, _)| k.eq_ignore_ascii_case("charset"))
+    {
+        let charset = charset.1.trim_matches('"');
+        if !charset.eq_ignore_ascii_case("utf-8") && !charset.eq_ignore_ascii_case("utf8") {
+            return Err(Error::Body {
+                status: 415,
+                message: format!("unsupported charset \"{}\"", charset.to_uppercase()),
+            });
+        }
+    }
+    let bytes = read_limited(request, body).await?;
+    match kind {
+        Kind::Json => parse_json(&bytes),
+        Kind::Text => Ok(Value::String(String::from_utf8_lossy(&bytes).into_owned())),
+        Kind::UrlEncoded => Ok(parse_urlencoded(&bytes)),
+    }
+}
+
+async fn read_limited(request: &Request, body: Body) -> Result<Vec<u8>, Error> {
+    let too_large = || Error::Body {
+        status: 413,
+        message: "request entity too large".into(),
+    };
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > BODY_LIMIT as u64) {
+        return Err(too_large());
+    }
+    let mut bytes = Vec::new();
+    body.into_async_read()
+        .take(BODY_LIMIT as u64 + 1)
+        .read_to_end(&mut bytes)
+        .await
+        .map_err(|error| Error::Body {
+            status: 400,
+            message: format!("request aborted: {error}"),
+        })?;
+    if bytes.len() > BODY_LIMIT {
+        return Err(too_large());
+    }
+    Ok(bytes)
+}
+
+fn parse_json(bytes: &[u8]) -> Result<Value, Error> {
+    if bytes.is_empty() {
+        return Ok(Value::Object(Map::new()));
+    }
+    let text = String::from_utf8_lossy(bytes);
+    let invalid = |message: String| Error::Body {
+        status: 400,
+        message,
+    };
+    // body-parser's strict mode: only an object or an array, judged by the first non-blank character.
+    if let Some(first) = text
+        .trim_start_matches([' ', '\t', '\n', '\r'])
+        .chars()
+        .next()
+        && first != '{'
+        && first != '['
+    {
+        let position = text[..text.find(first).unwrap_or(0)].encode_utf16().count();
+        return Err(invalid(v8_json::unexpected_token(&text, position)));
+    }
+    serde_json::from_str(&text).map_err(|_| invalid(v8_json::syntax_error_message(&text)))
+}
+
+/// `qs`-style decoding, as Express's extended urlencoded parser: repeated keys become arrays and `a[b]`
+/// nests one level.
+fn parse_urlencoded(bytes: &[u8]) -> Value {
+    let mut object = Map::new();
+    for (key, value) in form_urlencoded::parse(bytes) {
+        let (name, nested) = match key.split_once('[') {
+            Some((name, rest)) => (name.to_owned(), Some(rest.trim_end_matches(']').to_owned())),
+            None => (key.into_owned(), None),
+        };
+        let value = Value::String(value.into_owned());
+        match nested {
+            Some(inner) if !inner.is_empty() => {
+                let slot = object
+                    .entry(name)
+                    .or_insert_with(|| Value::Object(Map::new()));
+                if let Value::Object(map) = slot {
+                    map.insert(inner, value);
+                }
+            }
+            _ => match object.get_mut(&name) {
+                Some(Value::Array(items)) => items.push(value),
+                Some(existing) => *existing = Value::Array(vec![existing.take(), value]),
+                None if key_is_array(&name, &nested) => {
+                    object.insert(name, Value::Array(vec![value]));
+                }
+                None => {
+                    object.insert(name, value);
+                }
+            },
+        }
+    }
+    Value::Object(object)
+}
+
+fn key_is_array(_: &str, nested: &Option<String>) -> bool {
+    nested.as_deref() == Some("")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message(text: &str) -> String {
+        match parse_json(text.as_bytes()) {
+            Err(Error::Body { message, .. }) => message,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn refuses_what_body_parser_refuses_with_v8s_messages() {
+        assert_eq!(message("{\"email\":"), "Unexpected end of JSON input");
+        assert_eq!(
+            message("{"),
+            "Expected property name or '}' in JSON at position 1"
+        );
+        assert_eq!(
+            message("\"x\""),
+            "Unexpected token '\"', \"\"x\"\" is not valid JSON"
+        );
+    }
+
+    #[test]
+    fn an_empty_body_is_an_empty_object() {
+        assert_eq!(parse_json(b"").unwrap(), serde_json::json!({}));
+    }
+
+    #[test]
+    fn urlencoded_bodies_become_objects_of_strings() {
+        assert_eq!(
+            parse_urlencoded(b"email=a%40b.co&x=1&x=2&m[k]=v&l[]=1"),
+            serde_json::json!({"email": "a@b.co", "x": ["1", "2"], "m": {"k": "v"}, "l": ["1"]})
+        );
+    }
+}

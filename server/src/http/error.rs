@@ -1,0 +1,153 @@
+//! The one place where an `Error` becomes an HTTP response, in Medusa's formats:
+//! - most errors: `{"type", "message"}`; duplicates and unknown errors put a `code` first;
+//! - a refused credential on a guarded route: `{"message": "Unauthorized"}`;
+//! - errors of the body parser (malformed JSON, too large): `{"message", "type"}`, in that order.
+
+use std::marker::PhantomData;
+
+use poem::{Response, http::StatusCode};
+use poem_openapi::{
+    ApiResponse,
+    registry::{MetaMediaType, MetaResponse, MetaResponses, Registry},
+    types::Type,
+};
+use serde_json::{Value, json};
+
+use super::schemas::ErrorBody;
+use crate::domain::Error;
+
+/// The body and status Medusa answers for an error.
+pub fn error_response(error: &Error) -> (StatusCode, Value) {
+    let (status, body) = match error {
+        Error::InvalidData(message) => (400, json!({ "type": "invalid_data", "message": message })),
+        Error::NotAllowed(message) => (400, json!({ "type": "not_allowed", "message": message })),
+        Error::Unauthorized => (401, json!({ "message": "Unauthorized" })),
+        Error::AuthenticationFailed(message) => {
+            (401, json!({ "type": "unauthorized", "message": message }))
+        }
+        Error::NotFound(message) => (404, json!({ "type": "not_found", "message": message })),
+        Error::Duplicate(message) => (
+            422,
+            json!({ "code": "invalid_request_error", "type": "duplicate_error", "message": message }),
+        ),
+        Error::Conflict => (
+            409,
+            json!({
+                "code": "invalid_state_error",
+                "type": "conflict",
+                "message": "The request conflicted with another request. You may retry the request with the provided Idempotency-Key.",
+            }),
+        ),
+        Error::Body { status, message } => (
+            *status,
+            json!({ "message": message, "type": body_error_type(*status) }),
+        ),
+        Error::Internal(cause) => {
+            tracing::error!(error = %format!("{cause:#}"), "unexpected error");
+            (
+                500,
+                json!({ "code": "unknown_error", "type": "unknown_error", "message": "An unknown error occurred." }),
+            )
+        }
+    };
+    (
+        StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+        body,
+    )
+}
+
+/// Medusa's `type` for errors raised by Express itself, by status.
+fn body_error_type(status: u16) -> &'static str {
+    match status {
+        400 => "invalid_data",
+        401 => "unauthorized",
+        403 => "forbidden",
+        404 => "not_found",
+        409 => "conflict",
+        _ => "unknown_error",
+    }
+}
+
+/// A JSON response as Express writes it.
+pub fn json_response(status: StatusCode, body: &Value) -> Response {
+    Response::builder()
+        .status(status)
+        .content_type("application/json; charset=utf-8")
+        .body(body.to_string())
+}
+
+/// The error statuses an operation declares in the contract.
+pub trait ErrorStatuses: Send + Sync + 'static {
+    const STATUSES: &'static [(u16, &'static str)];
+}
+
+/// An error answered by one operation; its declared statuses come from `S`.
+pub struct ApiError<S: ErrorStatuses>(pub Error, PhantomData<S>);
+
+impl<S: ErrorStatuses> From<Error> for ApiError<S> {
+    fn from(error: Error) -> Self {
+        Self(error, PhantomData)
+    }
+}
+
+impl<S: ErrorStatuses> ApiResponse for ApiError<S> {
+    fn meta() -> MetaResponses {
+        MetaResponses {
+            responses: S::STATUSES
+                .iter()
+                .map(|(status, description)| MetaResponse {
+                    description,
+                    status: Some(*status),
+                    status_range: None,
+                    content: vec![MetaMediaType {
+                        content_type: "application/json",
+                        schema: ErrorBody::schema_ref(),
+                    }],
+                    headers: vec![],
+                })
+                .collect(),
+        }
+    }
+
+    fn register(registry: &mut Registry) {
+        ErrorBody::register(registry);
+    }
+}
+
+impl<S: ErrorStatuses> poem::IntoResponse for ApiError<S> {
+    fn into_response(self) -> Response {
+        let (status, body) = error_response(&self.0);
+        let mut response = json_response(status, &body);
+        if matches!(self.0, Error::Body { .. }) {
+            response.extensions_mut().insert(super::cors::BeforeCors);
+        }
+        response
+    }
+}
+
+macro_rules! error_statuses {
+    ($name:ident: $($status:literal => $description:expr),+ $(,)?) => {
+        pub struct $name;
+        impl ErrorStatuses for $name {
+            const STATUSES: &'static [(u16, &'static str)] = &[$(($status, $description)),+];
+        }
+    };
+}
+
+const BAD_REQUEST: &str = "The request is invalid (`invalid_data`) or not allowed (`not_allowed`, e.g. a bad publishable key).";
+const AUTH_FAILED: &str = "The credentials were refused (`unauthorized`).";
+const UNAUTHORIZED: &str = "No valid credential; the body is `{\"message\": \"Unauthorized\"}`.";
+const NOT_FOUND: &str = "The route or an entity was not found.";
+const CONFLICT: &str = "The request conflicted with another one; it may be retried.";
+const TOO_LARGE: &str = "The body is larger than 100 kB.";
+const DUPLICATE: &str =
+    "The email already belongs to a customer with an account (`duplicate_error`).";
+const UNKNOWN: &str = "An unexpected server error (`unknown_error`).";
+
+error_statuses!(EmailPassErrors: 400 => BAD_REQUEST, 401 => AUTH_FAILED, 413 => TOO_LARGE, 500 => UNKNOWN);
+error_statuses!(TokenErrors: 401 => UNAUTHORIZED, 500 => UNKNOWN);
+error_statuses!(CreateCustomerErrors:
+    400 => BAD_REQUEST, 401 => UNAUTHORIZED, 404 => NOT_FOUND, 409 => CONFLICT, 413 => TOO_LARGE, 422 => DUPLICATE,
+    500 => UNKNOWN,
+);
+error_statuses!(GetCustomerErrors: 400 => BAD_REQUEST, 401 => UNAUTHORIZED, 404 => NOT_FOUND, 500 => UNKNOWN);

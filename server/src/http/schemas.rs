@@ -1,0 +1,200 @@
+//! The request and response schemas of the contract, as poem-openapi types. They declare the served spec;
+//! bodies are validated and rendered by `domain` (Medusa's messages, key order and `fields` do not fit a
+//! derived (de)serializer), so each field type here is a schema-only wrapper around a JSON value.
+
+use std::borrow::Cow;
+
+use poem_openapi::{
+    Object,
+    registry::{MetaSchema, MetaSchemaRef},
+    types::{ParseFromJSON, ParseResult, ToJSON, Type},
+};
+use serde_json::Value;
+
+macro_rules! schema_value {
+    ($(#[$doc:meta])* $name:ident, $ty:literal, $format:expr, $nullable:expr, $any_values:expr) => {
+        $(#[$doc])*
+        pub struct $name(pub Value);
+
+        impl Type for $name {
+            const IS_REQUIRED: bool = true;
+            type RawValueType = Value;
+            type RawElementValueType = Value;
+
+            fn name() -> Cow<'static, str> {
+                stringify!($name).into()
+            }
+
+            fn schema_ref() -> MetaSchemaRef {
+                MetaSchemaRef::Inline(Box::new(MetaSchema {
+                    format: $format,
+                    nullable: $nullable,
+                    additional_properties: $any_values.then(|| Box::new(MetaSchemaRef::Inline(Box::new(MetaSchema::ANY)))),
+                    ..MetaSchema::new($ty)
+                }))
+            }
+
+            fn as_raw_value(&self) -> Option<&Value> {
+                Some(&self.0)
+            }
+
+            fn raw_element_iter<'a>(&'a self) -> Box<dyn Iterator<Item = &'a Value> + 'a> {
+                Box::new(std::iter::once(&self.0))
+            }
+        }
+
+        impl ParseFromJSON for $name {
+            fn parse_from_json(value: Option<Value>) -> ParseResult<Self> {
+                Ok(Self(value.unwrap_or_default()))
+            }
+        }
+
+        impl ToJSON for $name {
+            fn to_json(&self) -> Option<Value> {
+                Some(self.0.clone())
+            }
+        }
+    };
+}
+
+schema_value!(
+    /// A string that may be null.
+    NullableString, "string", None, true, false
+);
+schema_value!(
+    /// An email address.
+    EmailString, "string", Some("email"), false, false
+);
+schema_value!(
+    /// A password.
+    PasswordString, "string", Some("password"), false, false
+);
+schema_value!(
+    /// A date and time, e.g. `2026-01-31T12:00:00.000Z`.
+    DateTimeString, "string", Some("date-time"), false, false
+);
+schema_value!(
+    /// A date and time that may be null.
+    NullableDateTime, "string", Some("date-time"), true, false
+);
+schema_value!(
+    /// Custom key-value pairs, or null.
+    NullableMetadata, "object", None, true, true
+);
+schema_value!(
+    /// Any key-value pairs.
+    AnyObject, "object", None, false, true
+);
+
+/// An error. `code` and `type` are absent from some errors, such as `{"message": "Unauthorized"}`.
+#[derive(Object)]
+#[oai(rename = "Error")]
+pub struct ErrorBody {
+    /// A slug for the class of error, e.g. `invalid_request_error` or `unknown_error`.
+    pub code: Option<String>,
+    /// A slug for the kind of error, e.g. `invalid_data`, `not_allowed`, `unauthorized`, `duplicate_error`.
+    #[oai(rename = "type")]
+    pub kind: Option<String>,
+    /// What went wrong, for people.
+    pub message: String,
+}
+
+/// An email and a password.
+#[derive(Object)]
+pub struct EmailPassCredentials {
+    /// The email, used exactly as sent to identify the identity.
+    pub email: String,
+    /// The password.
+    pub password: PasswordString,
+}
+
+#[derive(Object)]
+pub struct AuthResponse {
+    /// A JWT (HS256) valid for one day.
+    pub token: String,
+}
+
+#[derive(Object)]
+pub struct SessionResponse {
+    pub user: AuthContext,
+}
+
+/// The authentication held by the session, as decoded from the token.
+#[derive(Object)]
+pub struct AuthContext {
+    /// The customer's id, or empty before the customer exists.
+    pub actor_id: String,
+    /// Always `customer` on these routes.
+    pub actor_type: String,
+    pub auth_identity_id: String,
+    pub app_metadata: AnyObject,
+    pub user_metadata: Option<AnyObject>,
+    pub iat: Option<i64>,
+    pub exp: Option<i64>,
+}
+
+#[derive(Object)]
+pub struct SuccessResponse {
+    pub success: bool,
+}
+
+/// The customer to create. Unknown keys are refused.
+#[derive(Object)]
+#[oai(deny_unknown_fields)]
+pub struct StoreCreateCustomer {
+    /// The customer's email; required.
+    pub email: EmailString,
+    pub company_name: Option<NullableString>,
+    pub first_name: Option<NullableString>,
+    pub last_name: Option<NullableString>,
+    pub phone: Option<NullableString>,
+    /// Custom key-value pairs.
+    pub metadata: Option<NullableMetadata>,
+}
+
+#[derive(Object)]
+pub struct StoreCustomerResponse {
+    pub customer: StoreCustomer,
+}
+
+/// A customer. Which keys appear depends on `fields`: by default `id`, `email`, `company_name`, `first_name`,
+/// `last_name`, `phone`, `metadata`, `has_account`, `deleted_at`, `created_at`, `updated_at` and `addresses`.
+#[derive(Object)]
+pub struct StoreCustomer {
+    /// The customer's id (`cus_…`).
+    pub id: String,
+    pub email: Option<EmailString>,
+    pub company_name: Option<NullableString>,
+    pub first_name: Option<NullableString>,
+    pub last_name: Option<NullableString>,
+    pub phone: Option<NullableString>,
+    pub metadata: Option<NullableMetadata>,
+    /// Whether the customer has a registered identity.
+    pub has_account: Option<bool>,
+    pub deleted_at: Option<NullableDateTime>,
+    pub created_at: Option<DateTimeString>,
+    pub updated_at: Option<DateTimeString>,
+    pub addresses: Option<Vec<StoreCustomerAddress>>,
+}
+
+#[derive(Object)]
+pub struct StoreCustomerAddress {
+    pub id: String,
+    pub address_name: Option<NullableString>,
+    pub is_default_shipping: Option<bool>,
+    pub is_default_billing: Option<bool>,
+    pub customer_id: Option<String>,
+    pub company: Option<NullableString>,
+    pub first_name: Option<NullableString>,
+    pub last_name: Option<NullableString>,
+    pub address_1: Option<NullableString>,
+    pub address_2: Option<NullableString>,
+    pub city: Option<NullableString>,
+    pub country_code: Option<NullableString>,
+    pub province: Option<NullableString>,
+    pub postal_code: Option<NullableString>,
+    pub phone: Option<NullableString>,
+    pub metadata: Option<NullableMetadata>,
+    pub created_at: Option<DateTimeString>,
+    pub updated_at: Option<DateTimeString>,
+}

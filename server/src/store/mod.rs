@@ -1,0 +1,120 @@
+//! Storage behind one trait: SQLite (embedded, the default) and PostgreSQL (for several servers on one database).
+//! Every multi-step write is one transaction, so a failure never leaves a half-created customer.
+
+mod postgres;
+mod sqlite;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+
+use crate::domain::Customer;
+
+pub use postgres::PostgresStore;
+pub use sqlite::SqliteStore;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A concurrent transaction won a race the caller may retry.
+    #[error("the transaction conflicted with another one")]
+    Conflict,
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
+/// An email/password identity of the `emailpass` provider.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuthIdentity {
+    pub id: String,
+    pub email: String,
+    pub password_hash: String,
+    /// Set once a customer was created with this identity (Medusa's `app_metadata.customer_id`).
+    pub customer_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PublishableKey {
+    pub id: String,
+    pub token: String,
+    pub title: String,
+    pub created_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Session {
+    pub id: String,
+    pub auth_context: Value,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// What happened to an attempt to create the customer of an identity.
+#[derive(Debug, PartialEq)]
+pub enum CreateCustomerOutcome {
+    Created,
+    /// A customer with an account already has this email.
+    EmailHasAccount,
+    /// The identity does not exist.
+    IdentityMissing,
+    /// The identity already has a customer.
+    IdentityLinked,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    async fn identity_by_email(&self, email: &str) -> Result<Option<AuthIdentity>, StoreError>;
+    async fn identity(&self, id: &str) -> Result<Option<AuthIdentity>, StoreError>;
+    /// Inserts the identity; `false` when one with the same email exists.
+    async fn insert_identity(&self, identity: &AuthIdentity) -> Result<bool, StoreError>;
+    /// In one transaction: refuse an email that already has an account, insert the customer, and link it to
+    /// the identity (which must exist and have no customer yet).
+    async fn create_customer_for_identity(
+        &self,
+        identity_id: &str,
+        customer: &Customer,
+    ) -> Result<CreateCustomerOutcome, StoreError>;
+    /// Inserts a customer without an account (a guest, as Medusa's admin creates them); `false` if the email
+    /// already has a guest.
+    async fn insert_guest_customer(&self, customer: &Customer) -> Result<bool, StoreError>;
+    async fn customer(&self, id: &str) -> Result<Option<Customer>, StoreError>;
+
+    async fn insert_publishable_key(&self, key: &PublishableKey) -> Result<(), StoreError>;
+    async fn publishable_keys(&self) -> Result<Vec<PublishableKey>, StoreError>;
+    /// Revokes the key with this id or token; returns it, or `None` if there is none.
+    async fn revoke_publishable_key(
+        &self,
+        id_or_token: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Option<PublishableKey>, StoreError>;
+    async fn publishable_key_by_token(
+        &self,
+        token: &str,
+    ) -> Result<Option<PublishableKey>, StoreError>;
+
+    async fn insert_session(&self, session: &Session) -> Result<(), StoreError>;
+    async fn session(&self, id: &str) -> Result<Option<Session>, StoreError>;
+    async fn delete_session(&self, id: &str) -> Result<(), StoreError>;
+}
+
+/// Opens the store a `DATABASE_URL` names and brings its schema up to date.
+pub async fn connect(database_url: &str) -> anyhow::Result<std::sync::Arc<dyn Store>> {
+    if database_url.starts_with("postgres://") || database_url.starts_with("postgresql://") {
+        Ok(std::sync::Arc::new(
+            PostgresStore::connect(database_url).await?,
+        ))
+    } else {
+        Ok(std::sync::Arc::new(
+            SqliteStore::connect(database_url).await?,
+        ))
+    }
+}
+
+/// Embedded migrations, applied in order, each once, recorded in `schema_migrations`.
+pub(crate) struct Migration {
+    pub version: i64,
+    pub sql: &'static str,
+}
+
+pub(crate) fn is_unique_violation(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Database(db) if db.is_unique_violation())
+}

@@ -1,0 +1,304 @@
+//! The PostgreSQL store, for several stateless servers on one database. Races between servers are settled by
+//! the database: a unique index per (email, has_account) and a conditional update of the identity's link.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sqlx::{PgPool, Row, postgres::PgPoolOptions, postgres::PgRow};
+
+use super::{
+    AuthIdentity, CreateCustomerOutcome, Migration, PublishableKey, Session, Store, StoreError,
+    is_unique_violation,
+};
+use crate::domain::Customer;
+
+const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    sql: include_str!("../../migrations/postgres/0001_initial.sql"),
+}];
+
+/// Serialises concurrent migrations of servers starting together.
+const MIGRATION_LOCK: i64 = 0x6d65_6475_7361;
+
+pub struct PostgresStore {
+    pool: PgPool,
+}
+
+impl PostgresStore {
+    pub async fn connect(url: &str) -> anyhow::Result<Self> {
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .connect(url)
+            .await?;
+        let store = Self { pool };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    async fn migrate(&self) -> anyhow::Result<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(MIGRATION_LOCK)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY)")
+            .execute(&mut *tx)
+            .await?;
+        for migration in MIGRATIONS {
+            let applied = sqlx::query("SELECT 1 FROM schema_migrations WHERE version = $1")
+                .bind(migration.version)
+                .fetch_optional(&mut *tx)
+                .await?
+                .is_some();
+            if !applied {
+                sqlx::raw_sql(migration.sql).execute(&mut *tx).await?;
+                sqlx::query("INSERT INTO schema_migrations (version) VALUES ($1)")
+                    .bind(migration.version)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+fn identity_from_row(row: &PgRow) -> Result<AuthIdentity, sqlx::Error> {
+    Ok(AuthIdentity {
+        id: row.try_get("id")?,
+        email: row.try_get("email")?,
+        password_hash: row.try_get("password_hash")?,
+        customer_id: row.try_get("customer_id")?,
+    })
+}
+
+fn customer_from_row(row: &PgRow) -> Result<Customer, sqlx::Error> {
+    let metadata: Option<String> = row.try_get("metadata")?;
+    let metadata = metadata
+        .map(|text| serde_json::from_str(&text))
+        .transpose()
+        .map_err(|error| sqlx::Error::Decode(error.into()))?;
+    Ok(Customer {
+        id: row.try_get("id")?,
+        email: row.try_get("email")?,
+        company_name: row.try_get("company_name")?,
+        first_name: row.try_get("first_name")?,
+        last_name: row.try_get("last_name")?,
+        phone: row.try_get("phone")?,
+        metadata,
+        has_account: row.try_get("has_account")?,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+        deleted_at: row.try_get("deleted_at")?,
+    })
+}
+
+fn key_from_row(row: &PgRow) -> Result<PublishableKey, sqlx::Error> {
+    Ok(PublishableKey {
+        id: row.try_get("id")?,
+        token: row.try_get("token")?,
+        title: row.try_get("title")?,
+        created_at: row.try_get("created_at")?,
+        revoked_at: row.try_get("revoked_at")?,
+    })
+}
+
+const SELECT_CUSTOMER: &str = "SELECT id, email, company_name, first_name, last_name, phone, \
+     metadata::text AS metadata, has_account, created_at, updated_at, deleted_at FROM customer \
+     WHERE id = $1 AND deleted_at IS NULL";
+
+fn insert_customer(
+    customer: &Customer,
+) -> sqlx::query::Query<'static, sqlx::Postgres, sqlx::postgres::PgArguments> {
+    sqlx::query(
+        "INSERT INTO customer (id, email, company_name, first_name, last_name, phone, metadata, has_account, \
+         created_at, updated_at, deleted_at) VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $10, $11)",
+    )
+    .bind(customer.id.clone())
+    .bind(customer.email.clone())
+    .bind(customer.company_name.clone())
+    .bind(customer.first_name.clone())
+    .bind(customer.last_name.clone())
+    .bind(customer.phone.clone())
+    .bind(customer.metadata.as_ref().map(|m| serde_json::Value::Object(m.clone()).to_string()))
+    .bind(customer.has_account)
+    .bind(customer.created_at)
+    .bind(customer.updated_at)
+    .bind(customer.deleted_at)
+}
+
+#[async_trait]
+impl Store for PostgresStore {
+    async fn identity_by_email(&self, email: &str) -> Result<Option<AuthIdentity>, StoreError> {
+        let row = sqlx::query("SELECT * FROM auth_identity WHERE email = $1")
+            .bind(email.to_owned())
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.as_ref().map(identity_from_row).transpose()?)
+    }
+
+    async fn identity(&self, id: &str) -> Result<Option<AuthIdentity>, StoreError> {
+        let row = sqlx::query("SELECT * FROM auth_identity WHERE id = $1")
+            .bind(id.to_owned())
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.as_ref().map(identity_from_row).transpose()?)
+    }
+
+    async fn insert_identity(&self, identity: &AuthIdentity) -> Result<bool, StoreError> {
+        let result = sqlx::query(
+            "INSERT INTO auth_identity (id, email, password_hash, customer_id, created_at) \
+             VALUES ($1, $2, $3, $4, now()) ON CONFLICT (email) DO NOTHING",
+        )
+        .bind(identity.id.clone())
+        .bind(identity.email.clone())
+        .bind(identity.password_hash.clone())
+        .bind(identity.customer_id.clone())
+        .execute(&self.pool)
+        .await?;
+        Ok(result.rows_affected() == 1)
+    }
+
+    async fn create_customer_for_identity(
+        &self,
+        identity_id: &str,
+        customer: &Customer,
+    ) -> Result<CreateCustomerOutcome, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let has_account = sqlx::query(
+            "SELECT 1 FROM customer WHERE email = $1 AND has_account AND deleted_at IS NULL",
+        )
+        .bind(customer.email.clone())
+        .fetch_optional(&mut *tx)
+        .await?
+        .is_some();
+        if has_account {
+            return Ok(CreateCustomerOutcome::EmailHasAccount);
+        }
+        match insert_customer(customer).execute(&mut *tx).await {
+            Ok(_) => {}
+            Err(error) if is_unique_violation(&error) => {
+                return Ok(CreateCustomerOutcome::EmailHasAccount);
+            }
+            Err(error) => return Err(error.into()),
+        }
+        // Under READ COMMITTED a concurrent link blocks this update, which then sees the committed link.
+        let linked = sqlx::query(
+            "UPDATE auth_identity SET customer_id = $1 WHERE id = $2 AND customer_id IS NULL",
+        )
+        .bind(customer.id.clone())
+        .bind(identity_id.to_owned())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if linked == 0 {
+            let exists = sqlx::query("SELECT 1 FROM auth_identity WHERE id = $1")
+                .bind(identity_id.to_owned())
+                .fetch_optional(&mut *tx)
+                .await?
+                .is_some();
+            return Ok(if exists {
+                CreateCustomerOutcome::IdentityLinked
+            } else {
+                CreateCustomerOutcome::IdentityMissing
+            });
+        }
+        tx.commit().await?;
+        Ok(CreateCustomerOutcome::Created)
+    }
+
+    async fn insert_guest_customer(&self, customer: &Customer) -> Result<bool, StoreError> {
+        match insert_customer(customer).execute(&self.pool).await {
+            Ok(_) => Ok(true),
+            Err(error) if is_unique_violation(&error) => Ok(false),
+            Err(error) => Err(error.into()),
+        }
+    }
+
+    async fn customer(&self, id: &str) -> Result<Option<Customer>, StoreError> {
+        let row = sqlx::query(SELECT_CUSTOMER)
+            .bind(id.to_owned())
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.as_ref().map(customer_from_row).transpose()?)
+    }
+
+    async fn insert_publishable_key(&self, key: &PublishableKey) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO publishable_key (id, token, title, created_at, revoked_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(key.id.clone())
+            .bind(key.token.clone())
+            .bind(key.title.clone())
+            .bind(key.created_at)
+            .bind(key.revoked_at)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn publishable_keys(&self) -> Result<Vec<PublishableKey>, StoreError> {
+        let rows = sqlx::query("SELECT * FROM publishable_key ORDER BY created_at, id")
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.iter().map(key_from_row).collect::<Result<_, _>>()?)
+    }
+
+    async fn revoke_publishable_key(
+        &self,
+        id_or_token: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Option<PublishableKey>, StoreError> {
+        sqlx::query("UPDATE publishable_key SET revoked_at = $1 WHERE (id = $2 OR token = $2) AND revoked_at IS NULL")
+            .bind(at)
+            .bind(id_or_token.to_owned())
+            .execute(&self.pool)
+            .await?;
+        let row = sqlx::query("SELECT * FROM publishable_key WHERE id = $1 OR token = $1")
+            .bind(id_or_token.to_owned())
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.as_ref().map(key_from_row).transpose()?)
+    }
+
+    async fn publishable_key_by_token(
+        &self,
+        token: &str,
+    ) -> Result<Option<PublishableKey>, StoreError> {
+        let row = sqlx::query("SELECT * FROM publishable_key WHERE token = $1")
+            .bind(token.to_owned())
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.as_ref().map(key_from_row).transpose()?)
+    }
+
+    async fn insert_session(&self, session: &Session) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO auth_session (id, auth_context, expires_at) VALUES ($1, $2, $3)")
+            .bind(session.id.clone())
+            .bind(session.auth_context.to_string())
+            .bind(session.expires_at)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn session(&self, id: &str) -> Result<Option<Session>, StoreError> {
+        let row = sqlx::query("SELECT * FROM auth_session WHERE id = $1")
+            .bind(id.to_owned())
+            .fetch_optional(&self.pool)
+            .await?;
+        let Some(row) = row else { return Ok(None) };
+        let context: String = row.try_get("auth_context")?;
+        Ok(Some(Session {
+            id: row.try_get("id")?,
+            auth_context: serde_json::from_str(&context)
+                .map_err(|e| sqlx::Error::Decode(e.into()))?,
+            expires_at: row.try_get("expires_at")?,
+        }))
+    }
+
+    async fn delete_session(&self, id: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM auth_session WHERE id = $1")
+            .bind(id.to_owned())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,7 @@
+//! One integration-test binary: every test boots the server on port 0 with a fresh database.
+
+mod create_customer;
+mod register;
+mod transport;
+
+pub use integration_tests::*;
