@@ -3,7 +3,7 @@
 
 use std::{env, fs, path::Path};
 
-const SPEC: &str = "/tmp/conf-spec-fixed.yaml"; // TEMP-DEV: revert to ../openapi/store.openapi.yaml
+const SPEC: &str = "../openapi/store.openapi.yaml";
 const SNAPSHOTS: &str = "snapshots";
 
 fn main() {

@@ -112,6 +112,19 @@ impl Api {
         })
     }
 
+    /// The status and body of `GET /store/customers/me` with only the publishable key: a server that accepts the
+    /// key answers 401 (no credentials), one that refuses it 400 `not_allowed`.
+    pub async fn probe_key(&self, key: &str) -> reqwest::Result<(u16, String)> {
+        let response = self
+            .http
+            .get(format!("{}/store/customers/me", self.base_url))
+            .header("x-publishable-api-key", key)
+            .send()
+            .await?;
+        let status = response.status().as_u16();
+        Ok((status, response.text().await.unwrap_or_default()))
+    }
+
     /// Whether anything answers HTTP at the base URL (any status will do).
     pub async fn reachable(&self) -> Result<(), reqwest::Error> {
         self.http

@@ -23,6 +23,7 @@ pub mod cases;
 pub mod checks;
 pub mod client;
 pub mod config;
+pub mod contract;
 pub mod exchange;
 pub mod jwt;
 pub mod normalize;

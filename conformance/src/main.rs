@@ -1,13 +1,14 @@
 //! `medusa-conformance`: run the conformance suite against a backend from the command line or CI.
 //!
-//! Exit status: 0 when every check passes, 1 when any fails, 2 for a usage or connection error.
+//! Exit status: 0 when every check passes, 1 when any fails, 2 for a usage or connection error. `spec lint` and
+//! `spec diff` exit 1 on a problem or a breaking change.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 use medusa_conformance::report::{junit_xml, summary};
-use medusa_conformance::{RunConfig, cases, run, snapshots};
+use medusa_conformance::{RunConfig, cases, contract, run, snapshots};
 
 #[derive(Parser)]
 #[command(
@@ -25,6 +26,21 @@ enum Command {
     Run(Box<RunArgs>),
     /// List the cases, with what each needs.
     List,
+    /// Checks on the contract itself.
+    #[command(subcommand)]
+    Spec(SpecCommand),
+}
+
+#[derive(Subcommand)]
+enum SpecCommand {
+    /// Check that a contract is one this tooling can use (OpenAPI 3.0, unique operationIds, JSON bodies, …).
+    /// Exit 1 when it is not.
+    Lint {
+        /// A file or http(s) URL.
+        source: String,
+    },
+    /// Show what changed between two contracts (files or URLs of served specs). Exit 1 on a breaking change.
+    Diff { old: String, new: String },
 }
 
 #[derive(Args)]
@@ -94,6 +110,55 @@ async fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::Run(args) => run_command(*args).await,
+        Command::Spec(command) => spec_command(command).await,
+    }
+}
+
+async fn spec_command(command: SpecCommand) -> ExitCode {
+    match command {
+        SpecCommand::Lint { source } => {
+            let document = match contract::load(&source).await {
+                Ok(document) => document,
+                Err(message) => return usage_error(message),
+            };
+            let findings = contract::lint::lint(&document);
+            for finding in &findings {
+                println!(
+                    "{}: {}: {}",
+                    finding.rule, finding.location, finding.message
+                );
+            }
+            println!("{source}: {} problem(s)", findings.len());
+            if findings.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            }
+        }
+        SpecCommand::Diff { old, new } => {
+            let (before, after) = match (contract::load(&old).await, contract::load(&new).await) {
+                (Ok(before), Ok(after)) => (before, after),
+                (Err(message), _) | (_, Err(message)) => return usage_error(message),
+            };
+            let changes = contract::diff::diff(&before, &after);
+            for change in &changes {
+                let impact = match change.impact {
+                    contract::diff::Impact::Breaking => "BREAKING",
+                    contract::diff::Impact::NonBreaking => "non-breaking",
+                };
+                println!("{impact:<12} {}: {}", change.location, change.message);
+            }
+            let breaking = changes
+                .iter()
+                .filter(|c| c.impact == contract::diff::Impact::Breaking)
+                .count();
+            println!("{} change(s), {breaking} breaking", changes.len());
+            if breaking == 0 {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            }
+        }
     }
 }
 

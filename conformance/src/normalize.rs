@@ -11,9 +11,9 @@ use crate::exchange::RecordedResponse;
 static JWT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*$").expect("valid regex")
 });
+/// Medusa's timestamps: UTC, milliseconds, `Z` (JavaScript's `toISOString`). Other forms stay visible in snapshots.
 static DATETIME: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
-        .expect("valid regex")
+    Regex::new(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$").expect("valid regex")
 });
 static PREFIXED_ID: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\b(cus|authid|cuaddr)_[0-9A-Za-z]+\b").expect("valid regex"));
@@ -31,15 +31,17 @@ impl Normalizer {
     }
 
     /// `{"status": …, "body": …}` with the body normalized; a body that is not JSON is kept as a string. When the
-    /// body carries a JWT in `token`, its header and claims (normalized) are added as `"jwt"`.
+    /// body carries a JWT in `token`, its header and claims (normalized, keys sorted: only their content matters;
+    /// the order of claims shows in the session body) are added as `"jwt"`.
     pub fn snapshot_of(&self, response: &RecordedResponse) -> Value {
         let body = response
             .json()
             .unwrap_or_else(|| Value::String(response.body.clone()));
         let mut snapshot = json!({ "status": response.status, "body": self.value(None, &body) });
         if let Some((header, claims)) = body["token"].as_str().and_then(decode_jwt) {
-            snapshot["jwt"] =
-                json!({ "header": self.value(None, &header), "claims": self.value(None, &claims) });
+            let header = sorted(self.value(None, &header));
+            let claims = sorted(self.value(None, &claims));
+            snapshot["jwt"] = json!({ "header": header, "claims": claims });
         }
         snapshot
     }
@@ -80,6 +82,19 @@ impl Normalizer {
                 _ => "[address_id]",
             })
             .into_owned()
+    }
+}
+
+/// The object with its keys sorted, recursively.
+fn sorted(value: Value) -> Value {
+    match value {
+        Value::Object(map) => {
+            let mut entries: Vec<(String, Value)> =
+                map.into_iter().map(|(k, v)| (k, sorted(v))).collect();
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            Value::Object(entries.into_iter().collect())
+        }
+        other => other,
     }
 }
 
@@ -148,6 +163,16 @@ mod tests {
             "[auth_identity_id]"
         );
         assert_eq!(snapshot["jwt"]["claims"]["exp"], "[timestamp]");
+    }
+
+    #[test]
+    fn only_medusa_shaped_timestamps_are_redacted() {
+        let normalizer = Normalizer::new(Vec::new());
+        assert_eq!(normalizer.string("2026-11-27T08:00:41.159Z"), "[datetime]");
+        assert_eq!(
+            normalizer.string("2026-11-27T08:00:41.159123+00:00"),
+            "2026-11-27T08:00:41.159123+00:00"
+        );
     }
 
     #[test]

@@ -22,12 +22,16 @@ pub enum RunError {
     Client(reqwest::Error),
     #[error("nothing answers at {url}: {reason}")]
     Unreachable { url: String, reason: String },
+    #[error(
+        "the server refuses the publishable key (GET /store/customers/me answered {status} {body}); check it"
+    )]
+    KeyRefused { status: u16, body: String },
 }
 
 /// Runs every selected case against `config.base_url` and reports what each check found.
 ///
-/// Fails only when the run cannot start (bad URL, unusable contract, nothing listening); a misbehaving backend
-/// gives `Ok` with failures in the [`Report`].
+/// Fails only when the run cannot start (bad URL, unusable contract, nothing listening, the publishable key refused
+/// as `not_allowed`); a misbehaving backend gives `Ok` with failures in the [`Report`].
 pub async fn run(config: RunConfig) -> Result<Report, RunError> {
     let started = Instant::now();
     let url = reqwest::Url::parse(&config.base_url)
@@ -43,6 +47,12 @@ pub async fn run(config: RunConfig) -> Result<Report, RunError> {
             url: api.base_url().to_owned(),
             reason: describe(&error),
         })?;
+    if let Ok((status, body)) = api.probe_key(&config.publishable_key).await
+        && status == 400
+        && body.contains("not_allowed")
+    {
+        return Err(RunError::KeyRefused { status, body });
+    }
     let snapshots = SnapshotStore::bundled(config.pending_snapshots_dir.clone());
     let state = Arc::new(RunState::new(config, spec, snapshots, api));
 

@@ -10,42 +10,23 @@ MEDUSA_VERSION=2.21.2
 PG_OS_USER=${MEDUSA_PG_OS_USER:-medusaref}
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 PROJECT=$STATE_DIR/project
-PG=$STATE_DIR/pg
 BASE_URL=http://127.0.0.1:$MEDUSA_PORT
 export MEDUSA_DISABLE_TELEMETRY=true
 
 fail() { echo "medusa-reference: ERROR: $*" >&2; exit 1; }
 log() { echo "medusa-reference: $*" >&2; }
-as_pg() { runuser -u "$PG_OS_USER" -- "$@"; }
 trap 'rc=$?; [ $rc -eq 0 ] || [ $rc -eq 3 ] || echo "medusa-reference: failed (exit $rc); logs in $STATE_DIR/*.log" >&2' EXIT
 
-for cmd in node npm curl runuser setsid; do command -v "$cmd" >/dev/null || fail "missing command: $cmd"; done
-PG_BIN=$(dirname "$(readlink -f "$(command -v pg_ctl || ls /usr/lib/postgresql/*/bin/pg_ctl | tail -n1)")")
-[ -x "$PG_BIN/initdb" ] || fail "PostgreSQL server binaries (initdb, pg_ctl) not found"
+for cmd in node npm curl runuser setsid python3; do command -v "$cmd" >/dev/null || fail "missing command: $cmd"; done
 mkdir -p "$STATE_DIR" "$PROJECT"
-chmod 755 "$STATE_DIR"
 
 # --- PostgreSQL: a private cluster owned by a non-root OS user -------------------------------
-id "$PG_OS_USER" >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin "$PG_OS_USER" \
-  || fail "cannot create OS user $PG_OS_USER"
-if [ ! -s "$PG/PG_VERSION" ]; then
-  install -d -o "$PG_OS_USER" -m 700 "$PG"
-  as_pg "$PG_BIN/initdb" -D "$PG" -U postgres --auth=trust -E UTF8 >"$STATE_DIR/initdb.log" 2>&1 \
-    || fail "initdb failed (see $STATE_DIR/initdb.log)"
-  PG_PORT=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])' 2>/dev/null \
-    || node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
-  printf "listen_addresses = '127.0.0.1'\nport = %s\nunix_socket_directories = '%s'\n" "$PG_PORT" "$PG" >>"$PG/postgresql.conf"
-  echo "$PG_PORT" >"$STATE_DIR/pg_port"
-fi
+ADMIN_URL=$(PG_OS_USER=$PG_OS_USER "$HERE/../postgres/start.sh" "$STATE_DIR" | sed -n 's/^DATABASE_URL=//p')
+[ -n "$ADMIN_URL" ] || fail "PostgreSQL did not start"
 PG_PORT=$(cat "$STATE_DIR/pg_port")
-touch "$STATE_DIR/postgres.log" && chown "$PG_OS_USER" "$STATE_DIR/postgres.log"
-if ! as_pg "$PG_BIN/pg_ctl" -D "$PG" status >/dev/null 2>&1; then
-  as_pg "$PG_BIN/pg_ctl" -D "$PG" -l "$STATE_DIR/postgres.log" -w start >/dev/null || fail "PostgreSQL did not start (see $STATE_DIR/postgres.log)"
-fi
-psql_pg() { as_pg psql -X -q -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -tA "$@"; }
-[ "$(psql_pg -c "select 1 from pg_roles where rolname='medusa'")" = 1 ] || psql_pg -c "create role medusa login superuser password 'medusa'"
-[ "$(psql_pg -c "select 1 from pg_database where datname='medusa'")" = 1 ] || psql_pg -c "create database medusa owner medusa"
-DATABASE_URL=postgres://medusa:medusa@127.0.0.1:$PG_PORT/medusa
+psql_app() { psql -X -q "$ADMIN_URL" -tA "$@"; }
+[ "$(psql_app -c "select 1 from pg_database where datname='medusa'")" = 1 ] || psql_app -c "create database medusa"
+DATABASE_URL=postgres://app:app@127.0.0.1:$PG_PORT/medusa
 
 # --- The Medusa project, written by hand ------------------------------------------------------
 cp "$HERE/project/package.json" "$HERE/project/tsconfig.json" "$HERE/project/medusa-config.ts" "$PROJECT/"

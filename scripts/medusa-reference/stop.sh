@@ -22,13 +22,8 @@ if [ -s "$STATE_DIR/medusa.pgid" ]; then
   rm -f "$STATE_DIR/medusa.pgid" "$STATE_DIR/medusa.pid"
 fi
 
-if [ -s "$STATE_DIR/pg/PG_VERSION" ]; then
-  PG_BIN=$(dirname "$(readlink -f "$(command -v pg_ctl || ls /usr/lib/postgresql/*/bin/pg_ctl | tail -n1)")")
-  if runuser -u "$PG_OS_USER" -- "$PG_BIN/pg_ctl" -D "$STATE_DIR/pg" status >/dev/null 2>&1; then
-    runuser -u "$PG_OS_USER" -- "$PG_BIN/pg_ctl" -D "$STATE_DIR/pg" -m fast -w stop >/dev/null
-    echo "medusa-reference: stopped PostgreSQL ($STATE_DIR/pg)"
-  fi
-fi
+PG_OS_USER=$PG_OS_USER "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/../postgres/stop.sh" "$STATE_DIR"
+echo "medusa-reference: stopped PostgreSQL ($STATE_DIR/pg)"
 
 if $PURGE; then
   find "$STATE_DIR" -mindepth 1 -maxdepth 1 ! -name project -exec rm -rf {} +

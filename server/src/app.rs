@@ -144,14 +144,27 @@ impl App {
         let context = self
             .authenticate(credentials, Registration::Allowed, AnyActor)
             .await?;
-        let identity = self
-            .store
-            .identity(context.auth_identity_id())
-            .await?
-            .ok_or_else(|| {
-                Error::AuthenticationFailed("Invalid auth identity while refreshing token".into())
-            })?;
-        Ok(self.issue_token(&identity))
+        if context
+            .0
+            .get("auth_provider")
+            .and_then(Value::as_str)
+            .is_none_or(str::is_empty)
+        {
+            return Err(Error::AuthenticationFailed(
+                "The auth provider is not set while refreshing token".into(),
+            ));
+        }
+        let id = context.auth_identity_id();
+        match self.store.identity(id).await? {
+            Some(identity) => Ok(self.issue_token(&identity)),
+            // Medusa looks the identity up two ways, and they fail differently.
+            None if context.actor_id().is_empty() => Err(Error::AuthenticationFailed(
+                "Invalid auth identity while refreshing token".into(),
+            )),
+            None => Err(Error::NotFound(format!(
+                "AuthIdentity with id: {id} was not found"
+            ))),
+        }
     }
 
     /// `POST /auth/session`: stores the bearer token's context in a new session; returns it and the session id.

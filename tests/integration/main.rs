@@ -1,7 +1,10 @@
 //! One integration-test binary: every test boots the server on port 0 with a fresh database.
 
 mod create_customer;
+mod processes;
+mod races;
 mod register;
+mod sessions;
 mod transport;
 
 pub use integration_tests::*;

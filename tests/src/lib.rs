@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 /// A running server with its own database, stopped when dropped.
 pub struct TestServer {
     pub base_url: String,
+    pub database_url: String,
     pub publishable_key: String,
     pub app: Arc<App>,
     pub http: reqwest::Client,
@@ -24,6 +25,21 @@ impl TestServer {
             directory.path().join("medusa-store.db").display()
         );
         Self::start_on(&url, Some(directory)).await
+    }
+
+    /// A server on a fresh PostgreSQL database, created in the cluster of `TEST_DATABASE_URL` (a role that may
+    /// create databases). Without that variable: `None` outside CI, and a failure in CI, where these tests must run.
+    pub async fn start_postgres() -> Option<Self> {
+        let Ok(admin_url) = std::env::var("TEST_DATABASE_URL") else {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "TEST_DATABASE_URL must be set in CI: the PostgreSQL tests never skip there"
+            );
+            eprintln!("skipped: set TEST_DATABASE_URL=postgres://… to run this test on PostgreSQL");
+            return None;
+        };
+        let url = fresh_postgres_database(&admin_url).await;
+        Some(Self::start_on(&url, None).await)
     }
 
     /// A server on the given database, e.g. PostgreSQL.
@@ -46,6 +62,7 @@ impl TestServer {
         });
         Self {
             base_url,
+            database_url: database_url.to_owned(),
             publishable_key,
             app,
             http: reqwest::Client::new(),
@@ -127,6 +144,137 @@ impl Drop for TestServer {
     fn drop(&mut self) {
         self.task.abort();
     }
+}
+
+/// Creates an empty database next to the one `admin_url` names and returns its URL.
+pub async fn fresh_postgres_database(admin_url: &str) -> String {
+    use sqlx::Connection;
+    let name = format!("test_{}", ulid::Ulid::new().to_string().to_lowercase());
+    let mut admin = sqlx::PgConnection::connect(admin_url)
+        .await
+        .expect("TEST_DATABASE_URL is reachable");
+    sqlx::Executor::execute(
+        &mut admin,
+        sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")),
+    )
+    .await
+    .expect("the test role may create databases");
+    let (base, _) = admin_url
+        .rsplit_once('/')
+        .expect("a database URL ends with /<database>");
+    format!("{base}/{name}")
+}
+
+/// Defines each test twice, `on_sqlite` and `on_postgres`, over a fresh server of each store.
+#[macro_export]
+macro_rules! on_every_store {
+    ($($(#[$meta:meta])* async fn $name:ident($server:ident: TestServer) $body:block)*) => {
+        $(
+            $(#[$meta])*
+            mod $name {
+                #[allow(unused_imports)]
+                use super::*;
+
+                async fn run($server: $crate::TestServer) $body
+
+                #[tokio::test]
+                async fn on_sqlite() {
+                    run($crate::TestServer::start().await).await
+                }
+
+                #[tokio::test]
+                async fn on_postgres() {
+                    if let Some(server) = $crate::TestServer::start_postgres().await {
+                        run(server).await
+                    }
+                }
+            }
+        )*
+    };
+}
+
+/// A direct connection to a server's database, for checking what the API cannot show.
+pub enum Database {
+    Postgres(sqlx::PgConnection),
+    Sqlite(sqlx::SqliteConnection),
+}
+
+impl Database {
+    pub async fn connect(database_url: &str) -> Self {
+        use sqlx::Connection;
+        if database_url.starts_with("postgres") {
+            Self::Postgres(
+                sqlx::PgConnection::connect(database_url)
+                    .await
+                    .expect("the database is reachable"),
+            )
+        } else {
+            Self::Sqlite(
+                sqlx::SqliteConnection::connect(database_url)
+                    .await
+                    .expect("the database is reachable"),
+            )
+        }
+    }
+
+    pub async fn count(&mut self, sql: &'static str) -> i64 {
+        use sqlx::Row;
+        match self {
+            Self::Postgres(c) => sqlx::query(sql)
+                .fetch_one(c)
+                .await
+                .expect("the query runs")
+                .get(0),
+            Self::Sqlite(c) => sqlx::query(sql)
+                .fetch_one(c)
+                .await
+                .expect("the query runs")
+                .get(0),
+        }
+    }
+
+    /// The id of the customer that the identity of `email` links to, if that customer exists.
+    pub async fn linked_customer(&mut self, email: &str) -> Option<String> {
+        use sqlx::Row;
+        const POSTGRES: &str = "SELECT c.id FROM auth_identity i JOIN customer c ON c.id = i.customer_id \
+            WHERE i.email = $1 AND c.email = $1 AND c.has_account";
+        const SQLITE: &str = "SELECT c.id FROM auth_identity i JOIN customer c ON c.id = i.customer_id \
+            WHERE i.email = ?1 AND c.email = ?1 AND c.has_account";
+        match self {
+            Self::Postgres(c) => {
+                let row = sqlx::query(POSTGRES)
+                    .bind(email.to_owned())
+                    .fetch_optional(c)
+                    .await;
+                row.expect("the query runs").map(|row| row.get(0))
+            }
+            Self::Sqlite(c) => {
+                let row = sqlx::query(SQLITE)
+                    .bind(email.to_owned())
+                    .fetch_optional(c)
+                    .await;
+                row.expect("the query runs").map(|row| row.get(0))
+            }
+        }
+    }
+
+    /// What a sign-up race may leave wrong: emails with more than one account, customers with an account that no
+    /// identity links to, and identities linked to a customer that does not exist.
+    pub async fn integrity_violations(&mut self) -> (i64, i64, i64) {
+        (
+            self.count("SELECT COUNT(*) FROM (SELECT email FROM customer WHERE has_account GROUP BY email HAVING COUNT(*) > 1) d").await,
+            self.count("SELECT COUNT(*) FROM customer c WHERE c.has_account AND NOT EXISTS (SELECT 1 FROM auth_identity i WHERE i.customer_id = c.id)").await,
+            self.count("SELECT COUNT(*) FROM auth_identity i WHERE i.customer_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM customer c WHERE c.id = i.customer_id)").await,
+        )
+    }
+}
+
+/// See [`Database::integrity_violations`].
+pub async fn integrity_violations(database_url: &str) -> (i64, i64, i64) {
+    Database::connect(database_url)
+        .await
+        .integrity_violations()
+        .await
 }
 
 /// The keys of a JSON object, in order.

@@ -31,6 +31,34 @@ pub const CASES: &[Case] = &[
         run: |cx| Box::pin(create_with_fields(cx, "-metadata", WITHOUT_METADATA)),
     },
     Case {
+        name: "fields.create_plus_field",
+        summary: "creating with `fields=+phone` returns the default fields (phone is one of them)",
+        creates_data: true,
+        needs: Needs::Nothing,
+        snapshots: &["create"],
+        run: |cx| {
+            Box::pin(create_with_fields(
+                cx,
+                "+phone",
+                crate::checks::DEFAULT_CUSTOMER_KEYS,
+            ))
+        },
+    },
+    Case {
+        name: "fields.create_unknown_field_ignored",
+        summary: "creating with an unknown field in `fields` ignores it",
+        creates_data: true,
+        needs: Needs::Nothing,
+        snapshots: &["create"],
+        run: |cx| {
+            Box::pin(create_with_fields(
+                cx,
+                "email,conformance_unknown_field",
+                &["email", "id"],
+            ))
+        },
+    },
+    Case {
         name: "fields.me_variants",
         summary: "reading the customer with plain, `+`, `-` and unknown fields",
         creates_data: true,

@@ -9,6 +9,7 @@ mod flow;
 mod keys;
 mod session;
 mod signup;
+mod tokens;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -69,6 +70,7 @@ pub fn all() -> Vec<&'static Case> {
         bodies::CASES,
         keys::CASES,
         auth::CASES,
+        tokens::CASES,
     ]
     .into_iter()
     .flatten()

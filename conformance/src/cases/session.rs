@@ -92,25 +92,50 @@ async fn cookie(cx: &mut CaseContext) -> Result<(), Abort> {
 async fn registration_cookie_creates_customer(cx: &mut CaseContext) -> Result<(), Abort> {
     let email = cx.new_email("primary");
     let registration = flow::register(cx, "register", &email, Expect::ok()).await?;
-    let claims = need(jwt::claims(&registration.token), "claims in the registration token")?;
-    let (client, call) = cx.typed(&[Extra::Bearer(registration.token.clone()), Extra::ForwardedHttps]);
+    let claims = need(
+        jwt::claims(&registration.token),
+        "claims in the registration token",
+    )?;
+    let (client, call) = cx.typed(&[
+        Extra::Bearer(registration.token.clone()),
+        Extra::ForwardedHttps,
+    ]);
     let result = client.create_session().await;
-    let expect = Expect::ok().snapshot("create_session").session_of(claims).cookie(CookieRule::Set);
+    let expect = Expect::ok()
+        .snapshot("create_session")
+        .session_of(claims)
+        .cookie(CookieRule::Set);
     let exchange = cx.record("create_session", call, &result, expect)?;
-    let sid = need(session_id(exchange.response.headers_named("set-cookie")), "a connect.sid cookie")?;
+    let sid = need(
+        session_id(exchange.response.headers_named("set-cookie")),
+        "a connect.sid cookie",
+    )?;
 
     let with_cookie = [Extra::SessionCookie(sid), Extra::ForwardedHttps];
     let (client, call) = cx.typed(&with_cookie);
     let key = cx.key().to_owned();
     let body = flow::ada(&email);
     let result = client.create_customer(None, &key, &body).await;
-    let expect = Expect::ok().snapshot("create").default_customer_keys().customer(None, Some(&email));
+    let expect = Expect::ok()
+        .snapshot("create")
+        .default_customer_keys()
+        .customer(None, Some(&email));
     cx.record("create", call, &result, expect)?;
-    let id = need(result.ok().map(|r| r.into_inner().customer.id), "the created customer's id")?;
+    let id = need(
+        result.ok().map(|r| r.into_inner().customer.id),
+        "the created customer's id",
+    )?;
     cx.note_created(&email, Some(&id));
 
     // The session still holds the registration token's authentication (empty actor_id): it cannot read the customer.
-    flow::me(cx, "me", &with_cookie, None, Expect::unauthorized().snapshot("me")).await
+    flow::me(
+        cx,
+        "me",
+        &with_cookie,
+        None,
+        Expect::unauthorized().snapshot("me"),
+    )
+    .await
 }
 
 fn session_id<'a>(mut cookies: impl Iterator<Item = &'a str>) -> Option<String> {

@@ -75,7 +75,7 @@ impl std::fmt::Display for Check {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     /// The backend departs from the contract: the run fails.
@@ -161,3 +161,6 @@ pub fn run_all(input: &CheckInput) -> Vec<Failure> {
         .flat_map(|(_, check)| check(input))
         .collect()
 }
+
+#[cfg(test)]
+mod tests;

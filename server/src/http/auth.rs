@@ -5,7 +5,7 @@ use poem_openapi::OpenApi;
 
 use super::{
     ApiTags,
-    error::{EmailPassErrors, TokenErrors},
+    error::{EmailPassErrors, RefreshErrors, TokenErrors},
     extract::{Auth, BearerOnly, JsonBody, SessionOnly},
     response::{JsonOk, Reply},
     schemas::{AuthResponse, EmailPassCredentials, SessionResponse, SuccessResponse},
@@ -67,7 +67,7 @@ impl AuthApi {
         method = "post",
         operation_id = "refreshToken"
     )]
-    async fn refresh(&self, auth: Auth<BearerOnly>) -> TokenReply<TokenErrors> {
+    async fn refresh(&self, auth: Auth<BearerOnly>) -> TokenReply<RefreshErrors> {
         self.app
             .refresh(&auth.credentials)
             .await

@@ -146,6 +146,7 @@ const UNKNOWN: &str = "An unexpected server error (`unknown_error`).";
 
 error_statuses!(EmailPassErrors: 400 => BAD_REQUEST, 401 => AUTH_FAILED, 413 => TOO_LARGE, 500 => UNKNOWN);
 error_statuses!(TokenErrors: 401 => UNAUTHORIZED, 500 => UNKNOWN);
+error_statuses!(RefreshErrors: 401 => UNAUTHORIZED, 404 => NOT_FOUND, 500 => UNKNOWN);
 error_statuses!(CreateCustomerErrors:
     400 => BAD_REQUEST, 401 => UNAUTHORIZED, 404 => NOT_FOUND, 409 => CONFLICT, 413 => TOO_LARGE, 422 => DUPLICATE,
     500 => UNKNOWN,

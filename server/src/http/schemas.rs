@@ -127,6 +127,10 @@ pub struct AuthContext {
     /// Always `customer` on these routes.
     pub actor_type: String,
     pub auth_identity_id: String,
+    /// Always `emailpass` on these routes.
+    pub auth_provider: Option<String>,
+    pub mfa_enabled: Option<bool>,
+    pub mfa_challenge_completed_at: Option<NullableString>,
     pub app_metadata: AnyObject,
     pub user_metadata: Option<AnyObject>,
     pub iat: Option<i64>,
