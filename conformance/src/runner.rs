@@ -74,6 +74,7 @@ pub async fn run(config: RunConfig) -> Result<Report, RunError> {
         duration_ms: started.elapsed().as_millis(),
         cases: reports,
         created: state.created(),
+        placeholders: state.placeholders(),
     })
 }
 

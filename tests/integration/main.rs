@@ -1,10 +1,12 @@
 //! One integration-test binary: every test boots the server on port 0 with a fresh database.
 
+mod conformance;
 mod create_customer;
 mod processes;
 mod races;
 mod register;
 mod sessions;
+mod spec_drift;
 mod transport;
 
 pub use integration_tests::*;

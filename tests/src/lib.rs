@@ -1,4 +1,7 @@
-//! Helpers for the integration tests: a server on port 0 over a fresh database, and a small HTTP client for it.
+//! Helpers for the integration tests: a server on port 0 over a fresh database, a small HTTP client for it, and
+//! deliberately wrong backends.
+
+pub mod proxy;
 
 use std::sync::Arc;
 
@@ -175,17 +178,17 @@ macro_rules! on_every_store {
                 #[allow(unused_imports)]
                 use super::*;
 
-                async fn run($server: $crate::TestServer) $body
+                async fn scenario($server: $crate::TestServer) $body
 
                 #[tokio::test]
                 async fn on_sqlite() {
-                    run($crate::TestServer::start().await).await
+                    scenario($crate::TestServer::start().await).await
                 }
 
                 #[tokio::test]
                 async fn on_postgres() {
                     if let Some(server) = $crate::TestServer::start_postgres().await {
-                        run(server).await
+                        scenario(server).await
                     }
                 }
             }

@@ -67,6 +67,11 @@ impl RunState {
         self.created.lock().expect("created list poisoned").clone()
     }
 
+    /// The run's emails and their placeholders (`[email:<label>]`, `[guest_email]`).
+    pub fn placeholders(&self) -> Vec<(String, String)> {
+        self.labels.lock().expect("labels poisoned").clone()
+    }
+
     fn normalizer(&self) -> Normalizer {
         Normalizer::new(self.labels.lock().expect("labels poisoned").clone())
     }

@@ -24,6 +24,10 @@ pub struct Report {
     pub cases: Vec<CaseReport>,
     /// What the run left on the backend: every email it registered, with the customer created for it, if any.
     pub created: Vec<Created>,
+    /// The run's emails (and the guest email) with the placeholders snapshots show for them, for normalizing
+    /// this run's responses after the fact (the differential mode does).
+    #[serde(skip)]
+    pub placeholders: Vec<(String, String)>,
 }
 
 #[derive(Clone, Debug, Serialize)]
