@@ -70,9 +70,9 @@ impl Errata {
                 message,
             };
             if let Some(heading) = line.strip_prefix("## ") {
-                let (id, title) = heading
-                    .split_once(" — ")
-                    .ok_or_else(|| malformed(format!("heading {heading:?} is not `<ID> — <title>`")))?;
+                let (id, title) = heading.split_once(" — ").ok_or_else(|| {
+                    malformed(format!("heading {heading:?} is not `<ID> — <title>`"))
+                })?;
                 if entries.iter().any(|e| e.id == id.trim()) {
                     return Err(ErrataError::Duplicate(id.trim().to_owned()));
                 }

@@ -1,5 +1,6 @@
 // Creates (or reuses) the publishable key, a revoked key and a guest customer through the admin API.
 // Reads MEDUSA_BASE_URL and MEDUSA_ADMIN_TOKEN; prints env lines on stdout.
+// `node provision.mjs guest EMAIL` creates one more guest customer (no account) and prints its email.
 const base = process.env.MEDUSA_BASE_URL
 const headers = { authorization: `Bearer ${process.env.MEDUSA_ADMIN_TOKEN}`, "content-type": "application/json" }
 const GUEST = "guest@example.com"
@@ -19,6 +20,13 @@ async function key(title, revoked) {
     if (revoked) k = (await api("POST", `/admin/api-keys/${k.id}/revoke`, {})).api_key
   }
   return k.token
+}
+
+if (process.argv[2] === "guest") {
+  const email = process.argv[3]
+  await api("POST", "/admin/customers", { email })
+  console.log(email)
+  process.exit(0)
 }
 
 const pk = await key("medusa-reference", false)

@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 use serde_json::Value;
 
-use super::{Difference, DiffReport, ExchangeDiff, Verdict};
+use super::{DiffReport, Difference, ExchangeDiff, Verdict};
 use crate::errata::Errata;
 use crate::exchange::RecordedResponse;
 use crate::normalize::Normalizer;
@@ -32,11 +32,19 @@ pub fn compare(left: &Report, right: &Report, errata: &Errata) -> DiffReport {
         match (&left_case.outcome, &right_case.outcome) {
             (Outcome::Skipped { .. }, Outcome::Skipped { .. }) => continue,
             (Outcome::Skipped { reason }, _) => {
-                case_differences.push(case_difference(left_case.name, &format!("skipped: {reason}"), "ran"));
+                case_differences.push(case_difference(
+                    left_case.name,
+                    &format!("skipped: {reason}"),
+                    "ran",
+                ));
                 continue;
             }
             (_, Outcome::Skipped { reason }) => {
-                case_differences.push(case_difference(left_case.name, "ran", &format!("skipped: {reason}")));
+                case_differences.push(case_difference(
+                    left_case.name,
+                    "ran",
+                    &format!("skipped: {reason}"),
+                ));
                 continue;
             }
             _ => {}
@@ -46,13 +54,15 @@ pub fn compare(left: &Report, right: &Report, errata: &Errata) -> DiffReport {
             let (l, r) = (left_case.steps.get(index), right_case.steps.get(index));
             let step = l.or(r).map_or("?", |s| s.step);
             let differences = match (l, r) {
-                (Some(l), Some(r)) if l.step != r.step => vec![Difference::new("step", l.step, r.step)],
+                (Some(l), Some(r)) if l.step != r.step => {
+                    vec![Difference::new("step", l.step, r.step)]
+                }
                 (Some(l), Some(r)) => compare_responses(
                     (&left_normalizer, &l.exchange.response),
                     (&right_normalizer, &r.exchange.response),
                 ),
-                (Some(_), None) => vec![Difference::new("step", "sent", aborted(right_case))],
-                (None, _) => vec![Difference::new("step", aborted(left_case), "sent")],
+                (Some(_), None) => vec![Difference::new("step", "sent", &aborted(right_case))],
+                (None, _) => vec![Difference::new("step", &aborted(left_case), "sent")],
             };
             exchanges.push(label(
                 errata,
@@ -125,13 +135,25 @@ pub fn compare_responses(
         &mut out,
     );
     let (left_headers, right_headers) = (relevant_headers(left), relevant_headers(right));
-    let mut names: Vec<&String> = left_headers.iter().chain(&right_headers).map(|(n, _)| n).collect();
+    let mut names: Vec<&String> = left_headers
+        .iter()
+        .chain(&right_headers)
+        .map(|(n, _)| n)
+        .collect();
     names.sort();
     names.dedup();
     for name in names {
         let value = |headers: &[(String, String)]| {
-            let values: Vec<&str> = headers.iter().filter(|(n, _)| n == name).map(|(_, v)| v.as_str()).collect();
-            if values.is_empty() { "(absent)".to_owned() } else { values.join(" | ") }
+            let values: Vec<&str> = headers
+                .iter()
+                .filter(|(n, _)| n == name)
+                .map(|(_, v)| v.as_str())
+                .collect();
+            if values.is_empty() {
+                "(absent)".to_owned()
+            } else {
+                values.join(" | ")
+            }
         };
         let (l, r) = (value(&left_headers), value(&right_headers));
         if l != r {
@@ -149,7 +171,11 @@ pub fn relevant_headers(response: &RecordedResponse) -> Vec<(String, String)> {
         .map(|(name, value)| (name.to_ascii_lowercase(), value))
         .filter(|(name, _)| HEADERS.contains(&name.as_str()) || name.starts_with("access-control-"))
         .map(|(name, value)| {
-            let value = if name == "set-cookie" { redact_cookie(value) } else { value.trim().to_owned() };
+            let value = if name == "set-cookie" {
+                redact_cookie(value)
+            } else {
+                value.trim().to_owned()
+            };
             (name, value)
         })
         .collect()
@@ -158,7 +184,9 @@ pub fn relevant_headers(response: &RecordedResponse) -> Vec<(String, String)> {
 fn redact_cookie(cookie: &str) -> String {
     let (pair, attributes) = cookie.split_once(';').map_or((cookie, ""), |(p, a)| (p, a));
     let name = pair.split_once('=').map_or(pair, |(name, _)| name).trim();
-    let attributes = COOKIE_EXPIRES.replace_all(&format!(";{attributes}"), "${1}[date]").into_owned();
+    let attributes = COOKIE_EXPIRES
+        .replace_all(&format!(";{attributes}"), "${1}[date]")
+        .into_owned();
     let attributes: Vec<String> = attributes
         .split(';')
         .map(str::trim)
@@ -180,20 +208,36 @@ fn diff_values(path: &str, left: &Value, right: &Value, out: &mut Vec<Difference
             for (key, value) in l {
                 match r.get(key) {
                     Some(other) => diff_values(&format!("{path}/{key}"), value, other, out),
-                    None => out.push(Difference::at(&format!("{path}/{key}"), &value.to_string(), "(absent)")),
+                    None => out.push(Difference::at(
+                        &format!("{path}/{key}"),
+                        &value.to_string(),
+                        "(absent)",
+                    )),
                 }
             }
             for (key, value) in r {
                 if !l.contains_key(key) {
-                    out.push(Difference::at(&format!("{path}/{key}"), "(absent)", &value.to_string()));
+                    out.push(Difference::at(
+                        &format!("{path}/{key}"),
+                        "(absent)",
+                        &value.to_string(),
+                    ));
                 }
             }
-            let common = |a: &serde_json::Map<String, Value>, b: &serde_json::Map<String, Value>| {
-                a.keys().filter(|k| b.contains_key(*k)).cloned().collect::<Vec<_>>()
+            let common = |a: &serde_json::Map<String, Value>,
+                          b: &serde_json::Map<String, Value>| {
+                a.keys()
+                    .filter(|k| b.contains_key(*k))
+                    .cloned()
+                    .collect::<Vec<_>>()
             };
             let (lk, rk) = (common(l, r), common(r, l));
             if lk != rk {
-                out.push(Difference::at(&format!("{path} key order"), &lk.join(", "), &rk.join(", ")));
+                out.push(Difference::at(
+                    &format!("{path} key order"),
+                    &lk.join(", "),
+                    &rk.join(", "),
+                ));
             }
         }
         (Value::Array(l), Value::Array(r)) if l.len() == r.len() => {

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
-use super::{Error, email, js::to_js_string};
+use super::{Error, email, js::to_js_string, text};
 
 /// The validated body of `POST /store/customers`; `email` may still be absent (Medusa checks that later).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -82,11 +82,27 @@ impl NewCustomer {
         if !unknown.is_empty() {
             issues.push(format!("Unrecognized fields: '{}'", unknown.join(", ")));
         }
-        if issues.is_empty() {
-            Ok(customer)
-        } else {
-            Err(invalid(issues))
+        if !issues.is_empty() {
+            return Err(invalid(issues));
         }
+        if customer.has_nul() {
+            return Err(invalid(vec![
+                "Text fields and metadata cannot contain the NUL character (\\u0000)".into(),
+            ]));
+        }
+        Ok(customer)
+    }
+
+    /// PostgreSQL cannot store a NUL (Medusa answers 500); see `text`.
+    fn has_nul(&self) -> bool {
+        [&self.company_name, &self.first_name, &self.last_name, &self.phone]
+            .into_iter()
+            .flatten()
+            .any(|value| text::has_nul(value))
+            || self
+                .metadata
+                .iter()
+                .any(|map| map.iter().any(|(k, v)| text::has_nul(k) || text::value_has_nul(v)))
     }
 
     fn string_field(&mut self, name: &str) -> &mut Option<String> {

@@ -1,6 +1,8 @@
 //! The HTTP-agnostic core: what a request means and what Medusa would answer, without knowing about poem.
 
 mod customer;
+#[cfg(test)]
+mod fuzz_tests;
 pub mod email;
 mod error;
 pub mod fields;
@@ -8,6 +10,7 @@ pub mod js;
 pub mod jsonb;
 pub mod password;
 pub mod query;
+pub mod text;
 pub mod token;
 
 use chrono::{DateTime, SecondsFormat, Utc};

@@ -11,7 +11,7 @@ use super::{
     schemas::{AuthResponse, EmailPassCredentials, SessionResponse, SuccessResponse},
     session_cookie::SessionCookies,
 };
-use crate::app::App;
+use crate::{app::App, domain::text};
 
 pub struct AuthApi {
     pub app: std::sync::Arc<App>,
@@ -38,7 +38,11 @@ impl AuthApi {
     )]
     async fn register(&self, body: JsonBody<EmailPassCredentials>) -> TokenReply<EmailPassErrors> {
         let body = body.value;
-        async { self.app.register(&body?).await.map(token_body) }
+        async {
+            let body = body?;
+            text::refuse_nul_in_email(&body)?;
+            self.app.register(&body).await.map(token_body)
+        }
             .await
             .into()
     }
@@ -53,7 +57,11 @@ impl AuthApi {
     )]
     async fn login(&self, body: JsonBody<EmailPassCredentials>) -> TokenReply<EmailPassErrors> {
         let body = body.value;
-        async { self.app.login(&body?).await.map(token_body) }
+        async {
+            let body = body?;
+            text::refuse_nul_in_email(&body)?;
+            self.app.login(&body).await.map(token_body)
+        }
             .await
             .into()
     }

@@ -2,16 +2,28 @@
 //! `application/json` is parsed strictly (an object or an array), `text/plain` becomes a string,
 //! `application/x-www-form-urlencoded` an object of strings, and anything else, or nothing, `{}`.
 //! Parse failures carry V8's `JSON.parse` messages.
+//!
+//! Hostile bodies get a 4xx and never tie up the server: the body must arrive within a deadline with no long
+//! silence, and JSON that V8 accepts but we cannot keep faithfully (nesting deeper than serde_json's 127 levels,
+//! numbers beyond `f64`, unpaired surrogate escapes) is refused with a message that says so.
+
+use std::time::Duration;
 
 use poem::{Body, Request, http::header};
 use serde_json::{Map, Value};
-use tokio::io::AsyncReadExt;
+use tokio::{io::AsyncReadExt, time::Instant};
 
 use super::v8_json;
 use crate::domain::Error;
 
 /// body-parser's default limit, "100kb".
 pub const BODY_LIMIT: usize = 100 * 1024;
+
+/// The longest silence allowed while a body arrives (a stalled or trickling client gets 408 and is disconnected).
+pub const BODY_IDLE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The whole body must arrive within this time (100 kB at ~3.4 kB/s); Node's own `requestTimeout` is 300 s.
+pub const BODY_DEADLINE: Duration = Duration::from_secs(30);
 
 enum Kind {
     Json,
@@ -71,22 +83,47 @@ async fn read_limited(request: &Request, body: Body) -> Result<Vec<u8>, Error> {
     if declared.is_some_and(|length| length > BODY_LIMIT as u64) {
         return Err(too_large());
     }
-    let mut bytes = Vec::new();
-    body.into_async_read()
-        .take(BODY_LIMIT as u64 + 1)
-        .read_to_end(&mut bytes)
+    read_within(body, BODY_IDLE_TIMEOUT, BODY_DEADLINE)
         .await
-        .map_err(|error| Error::Body {
-            status: 400,
-            message: format!("request aborted: {error}"),
-        })?;
-    if bytes.len() > BODY_LIMIT {
-        return Err(too_large());
-    }
-    Ok(bytes)
+        .and_then(|bytes| {
+            if bytes.len() > BODY_LIMIT {
+                Err(too_large())
+            } else {
+                Ok(bytes)
+            }
+        })
 }
 
-fn parse_json(bytes: &[u8]) -> Result<Value, Error> {
+/// Reads at most `BODY_LIMIT + 1` bytes, refusing a client that pauses longer than `idle` or takes longer than
+/// `deadline` in all.
+async fn read_within(body: Body, idle: Duration, deadline: Duration) -> Result<Vec<u8>, Error> {
+    let timed_out = || Error::Body {
+        status: 408,
+        message: "request timeout".into(),
+    };
+    let deadline = Instant::now() + deadline;
+    let mut reader = body.into_async_read().take(BODY_LIMIT as u64 + 1);
+    let mut bytes = Vec::new();
+    let mut chunk = [0u8; 8192];
+    loop {
+        let until = deadline.min(Instant::now() + idle);
+        let read = tokio::time::timeout_at(until, reader.read(&mut chunk))
+            .await
+            .map_err(|_| timed_out())?;
+        match read {
+            Ok(0) => return Ok(bytes),
+            Ok(n) => bytes.extend_from_slice(&chunk[..n]),
+            Err(error) => {
+                return Err(Error::Body {
+                    status: 400,
+                    message: format!("request aborted: {error}"),
+                });
+            }
+        }
+    }
+}
+
+pub(super) fn parse_json(bytes: &[u8]) -> Result<Value, Error> {
     if bytes.is_empty() {
         return Ok(Value::Object(Map::new()));
     }
@@ -106,12 +143,28 @@ fn parse_json(bytes: &[u8]) -> Result<Value, Error> {
         let position = text[..text.find(first).unwrap_or(0)].encode_utf16().count();
         return Err(invalid(v8_json::unexpected_token(&text, position)));
     }
-    serde_json::from_str(&text).map_err(|_| invalid(v8_json::syntax_error_message(&text)))
+    serde_json::from_str(&text).map_err(|error| {
+        invalid(v8_json::syntax_error(&text).unwrap_or_else(|| beyond_serde_json(&error)))
+    })
+}
+
+/// Why serde_json refused a text that V8's `JSON.parse` accepts.
+fn beyond_serde_json(error: &serde_json::Error) -> String {
+    let cause = error.to_string();
+    if cause.contains("recursion limit") {
+        "JSON nested more than 127 levels deep is not supported".into()
+    } else if cause.contains("number out of range") {
+        "A number in the JSON body is out of range".into()
+    } else if cause.contains("surrogate") || cause.contains("unicode") || cause.contains("escape") {
+        "A string in the JSON body contains an unpaired surrogate escape (\\uD800-\\uDFFF)".into()
+    } else {
+        format!("The JSON body is not supported: {cause}")
+    }
 }
 
 /// `qs`-style decoding, as Express's extended urlencoded parser: repeated keys become arrays and `a[b]`
 /// nests one level.
-fn parse_urlencoded(bytes: &[u8]) -> Value {
+pub(super) fn parse_urlencoded(bytes: &[u8]) -> Value {
     let mut object = Map::new();
     for (key, value) in form_urlencoded::parse(bytes) {
         let (name, nested) = match key.split_once('[') {

@@ -76,6 +76,14 @@ pub fn json_response(status: StatusCode, body: &Value) -> Response {
         .body(body.to_string())
 }
 
+/// Asks hyper to close the connection after this response (a client that stalls or floods is not kept).
+pub fn close_connection(response: &mut Response) {
+    response.headers_mut().insert(
+        poem::http::header::CONNECTION,
+        poem::http::HeaderValue::from_static("close"),
+    );
+}
+
 /// The error statuses an operation declares in the contract.
 pub trait ErrorStatuses: Send + Sync + 'static {
     const STATUSES: &'static [(u16, &'static str)];
@@ -118,8 +126,11 @@ impl<S: ErrorStatuses> poem::IntoResponse for ApiError<S> {
     fn into_response(self) -> Response {
         let (status, body) = error_response(&self.0);
         let mut response = json_response(status, &body);
-        if matches!(self.0, Error::Body { .. }) {
+        if let Error::Body { status, .. } = self.0 {
             response.extensions_mut().insert(super::cors::BeforeCors);
+            if status == 408 {
+                close_connection(&mut response);
+            }
         }
         response
     }

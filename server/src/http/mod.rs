@@ -101,6 +101,37 @@ pub fn routes(app: Arc<App>, config: &Config) -> impl Endpoint + use<> {
                 Ok(unknown_route_as_medusa(&app, line, endpoint.call(request).await).await)
             }
         })
+        .around(|endpoint, request| async move {
+            if head_size(&request) > MAX_HEAD_SIZE {
+                return Ok(head_too_large());
+            }
+            endpoint.call(request).await.map(IntoResponse::into_response)
+        })
+}
+
+/// Node's default `--max-http-header-size`: the request line and headers of a request Medusa reads.
+pub const MAX_HEAD_SIZE: usize = 16 * 1024;
+
+/// The bytes of the request line and headers as sent on the wire (HTTP/1.1).
+fn head_size(request: &Request) -> usize {
+    let line = request.method().as_str().len() + request.uri().to_string().len() + 12;
+    let headers: usize = request
+        .headers()
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len() + 4)
+        .sum();
+    line + headers
+}
+
+/// Node answers an oversized head with a bare 431 and closes; we close too, with a body in Medusa's format.
+fn head_too_large() -> Response {
+    let (status, body) = error_response(&Error::Body {
+        status: 431,
+        message: "request header fields too large".into(),
+    });
+    let mut response = json_response(status, &body);
+    error::close_connection(&mut response);
+    response
 }
 
 #[handler]

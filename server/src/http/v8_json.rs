@@ -12,16 +12,19 @@ struct Parser {
 
 type Failure = String;
 
-/// V8's message for a text that is not valid JSON.
-pub fn syntax_error_message(text: &str) -> String {
+#[derive(Clone, Copy)]
+enum Container {
+    Object,
+    Array,
+}
+
+/// V8's message for a text that is not valid JSON; `None` when `JSON.parse` would accept it.
+pub fn syntax_error(text: &str) -> Option<String> {
     let mut parser = Parser {
         text: text.encode_utf16().collect(),
         pos: 0,
     };
-    match parser.document() {
-        Err(message) => message,
-        Ok(()) => "Unexpected end of JSON input".into(),
-    }
+    parser.document().err()
 }
 
 /// `Unexpected token 'c', "<source>" is not valid JSON`, for the code unit at `pos` (also used for
@@ -58,77 +61,87 @@ impl Parser {
         Ok(())
     }
 
+    /// One value, walked with an explicit stack of open containers (as V8's parser does), so that any depth of
+    /// nesting costs heap, never call stack.
     fn value(&mut self) -> Result<(), Failure> {
-        self.skip_whitespace();
-        match self.peek() {
-            None => Err("Unexpected end of JSON input".into()),
-            Some(0x7b) => self.object(),
-            Some(0x5b) => self.array(),
-            Some(0x22) => self.string(),
-            Some(c) if c == u16::from(b'-') || (0x30..=0x39).contains(&c) => self.number(),
-            Some(0x74) => self.literal("true"),
-            Some(0x66) => self.literal("false"),
-            Some(0x6e) => self.literal("null"),
-            Some(_) => Err(self.unexpected_token()),
+        let mut open: Vec<Container> = Vec::new();
+        loop {
+            self.skip_whitespace();
+            match self.peek() {
+                None => return Err("Unexpected end of JSON input".into()),
+                Some(0x7b) => {
+                    self.pos += 1;
+                    self.skip_whitespace();
+                    if self.peek() == Some(0x7d) {
+                        self.pos += 1;
+                    } else {
+                        self.property_name(true)?;
+                        open.push(Container::Object);
+                        continue;
+                    }
+                }
+                Some(0x5b) => {
+                    self.pos += 1;
+                    self.skip_whitespace();
+                    if self.peek() == Some(0x5d) {
+                        self.pos += 1;
+                    } else {
+                        open.push(Container::Array);
+                        continue;
+                    }
+                }
+                Some(0x22) => self.string()?,
+                Some(c) if c == u16::from(b'-') || (0x30..=0x39).contains(&c) => self.number()?,
+                Some(0x74) => self.literal("true")?,
+                Some(0x66) => self.literal("false")?,
+                Some(0x6e) => self.literal("null")?,
+                Some(_) => return Err(self.unexpected_token()),
+            }
+            // A value is complete: close every container it completes, up to the next element.
+            loop {
+                let Some(container) = open.last() else {
+                    return Ok(());
+                };
+                self.skip_whitespace();
+                let (close, expected) = match container {
+                    Container::Object => (0x7d, "Expected ',' or '}' after property value"),
+                    Container::Array => (0x5d, "Expected ',' or ']' after array element"),
+                };
+                match self.peek() {
+                    Some(0x2c) => {
+                        self.pos += 1;
+                        if let Container::Object = container {
+                            self.property_name(false)?;
+                        }
+                        break;
+                    }
+                    Some(c) if c == close => {
+                        self.pos += 1;
+                        open.pop();
+                    }
+                    _ => return Err(self.at(expected)),
+                }
+            }
         }
     }
 
-    fn object(&mut self) -> Result<(), Failure> {
-        self.pos += 1;
+    /// `"name":` inside an object, up to the value.
+    fn property_name(&mut self, first: bool) -> Result<(), Failure> {
         self.skip_whitespace();
-        if self.peek() == Some(0x7d) {
-            self.pos += 1;
-            return Ok(());
+        if self.peek() != Some(0x22) {
+            return Err(self.at(if first {
+                "Expected property name or '}'"
+            } else {
+                "Expected double-quoted property name"
+            }));
         }
-        let mut first = true;
-        loop {
-            self.skip_whitespace();
-            if self.peek() != Some(0x22) {
-                return Err(self.at(if first {
-                    "Expected property name or '}'"
-                } else {
-                    "Expected double-quoted property name"
-                }));
-            }
-            first = false;
-            self.string()?;
-            self.skip_whitespace();
-            if self.peek() != Some(0x3a) {
-                return Err(self.at("Expected ':' after property name"));
-            }
-            self.pos += 1;
-            self.value()?;
-            self.skip_whitespace();
-            match self.peek() {
-                Some(0x2c) => self.pos += 1,
-                Some(0x7d) => {
-                    self.pos += 1;
-                    return Ok(());
-                }
-                _ => return Err(self.at("Expected ',' or '}' after property value")),
-            }
-        }
-    }
-
-    fn array(&mut self) -> Result<(), Failure> {
-        self.pos += 1;
+        self.string()?;
         self.skip_whitespace();
-        if self.peek() == Some(0x5d) {
-            self.pos += 1;
-            return Ok(());
+        if self.peek() != Some(0x3a) {
+            return Err(self.at("Expected ':' after property name"));
         }
-        loop {
-            self.value()?;
-            self.skip_whitespace();
-            match self.peek() {
-                Some(0x2c) => self.pos += 1,
-                Some(0x5d) => {
-                    self.pos += 1;
-                    return Ok(());
-                }
-                _ => return Err(self.at("Expected ',' or ']' after array element")),
-            }
-        }
+        self.pos += 1;
+        Ok(())
     }
 
     fn string(&mut self) -> Result<(), Failure> {
@@ -249,7 +262,11 @@ impl Parser {
 
 #[cfg(test)]
 mod tests {
-    use super::syntax_error_message as message;
+    use super::syntax_error;
+
+    fn message(text: &str) -> String {
+        syntax_error(text).expect("V8 refuses this text")
+    }
 
     /// Each pair was printed by Node 20's `JSON.parse`.
     #[test]

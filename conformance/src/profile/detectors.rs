@@ -1,0 +1,57 @@
+//! Which `documentation` erratum explains a departure: one small predicate per erratum, tried in order (the first
+//! that matches wins). The ids must be the `documentation` entries of `openapi/ERRATA.md`, no more, no fewer.
+
+use super::{Departure, DepartureKind as K};
+
+pub type Detector = fn(&Departure) -> bool;
+
+const CREATE: &str = "POST /store/customers";
+const REGISTER: &str = "POST /auth/customer/{auth_provider}/register";
+
+pub const DETECTORS: &[(&str, Detector)] = &[
+    ("E1", |d| {
+        d.operation == CREATE && d.status == 401 && d.kind == K::ContentType
+    }),
+    ("E2", |d| {
+        matches!(&d.kind, K::MissingRequired { property }
+            if matches!(property.as_str(), "default_billing_address_id" | "default_shipping_address_id"))
+    }),
+    ("E3", |d| d.kind == K::NullNotNullable),
+    (
+        "E4",
+        |d| matches!(&d.kind, K::UndocumentedProperty { property } if property == "has_account"),
+    ),
+    ("E5", |d| {
+        matches!(d.kind, K::MissingRequired { .. }) && d.request.query.iter().any(|q| q == "fields")
+    }),
+    ("E6", |d| {
+        d.operation == CREATE && d.kind == K::Refused && missing_email(d)
+    }),
+    ("E7", |d| {
+        d.operation == CREATE
+            && d.kind == K::Refused
+            && !d.request.undocumented_body_keys.is_empty()
+    }),
+    ("E8", |d| {
+        d.operation == CREATE
+            && d.kind == K::Refused
+            && d.request.query.iter().any(|q| q != "fields")
+    }),
+    ("E9", |d| d.operation == REGISTER && d.status == 401),
+    ("E10", |d| d.status == 413),
+];
+
+fn missing_email(d: &Departure) -> bool {
+    d.request
+        .body
+        .as_ref()
+        .is_some_and(|body| body.get("email").is_none_or(|e| e.is_null()))
+}
+
+/// The erratum explaining a departure, if any.
+pub fn explain(departure: &Departure) -> Option<&'static str> {
+    DETECTORS
+        .iter()
+        .find(|(_, detects)| detects(departure))
+        .map(|(id, _)| *id)
+}
