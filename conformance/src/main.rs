@@ -133,16 +133,19 @@ struct DiffArgs {
     /// The first backend's JWT secret (the token cases run only when both sides have one).
     #[arg(long, hide_env_values = true)]
     left_jwt_secret: Option<String>,
+    /// The second backend's JWT secret.
     #[arg(long, hide_env_values = true)]
     right_jwt_secret: Option<String>,
     /// A revoked publishable key of the first backend.
     #[arg(long)]
     left_revoked_key: Option<String>,
+    /// A revoked publishable key of the second backend.
     #[arg(long)]
     right_revoked_key: Option<String>,
     /// A guest customer's email on the first backend (it gets an account).
     #[arg(long)]
     left_guest_email: Option<String>,
+    /// A guest customer's email on the second backend (it gets an account).
     #[arg(long)]
     right_guest_email: Option<String>,
     /// Compare only cases whose name contains this (or matches it as a glob). Repeatable.

@@ -3,6 +3,7 @@
 mod cli;
 mod conformance;
 mod create_customer;
+mod hostile;
 mod processes;
 mod races;
 mod register;

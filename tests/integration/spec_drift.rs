@@ -56,10 +56,20 @@ fn the_comparison_notices_a_changed_response() {
         .as_object_mut()
         .unwrap()
         .remove("has_account");
-    tampered["components"]["schemas"]["StoreCustomer"]["properties"]["first_name"]["nullable"] = false.into();
+    tampered["components"]["schemas"]["StoreCustomer"]["properties"]["first_name"]["nullable"] =
+        false.into();
+    let operation = &mut tampered["paths"]["/store/customers"]["post"];
+    operation["parameters"][0]["required"] = false.into();
+    operation["security"] = serde_json::json!([{"jwt_token": []}]);
     let changes = diff(&contract(), &tampered);
     let text = readable(&changes);
-    for expected in ["422", "has_account", "first_name"] {
+    for expected in [
+        "422",
+        "has_account",
+        "first_name",
+        "x-publishable-api-key",
+        "security",
+    ] {
         assert!(text.contains(expected), "{expected} not noticed:\n{text}");
     }
 }

@@ -201,6 +201,12 @@ on_every_store! {
         );
     }
 
+    async fn a_trailing_slash_reaches_the_route_as_in_express(server: TestServer) {
+        let request = server.http.post(server.url("/auth/customer/emailpass/register/")).json(&json!({}));
+        let (status, body) = server.send(request).await;
+        assert_eq!((status, body["message"].as_str()), (401, Some("Password should be a string")));
+    }
+
     async fn health_and_the_openapi_document_are_served(server: TestServer) {
         assert_eq!(
             server.send(server.http.get(server.url("/health"))).await,

@@ -52,7 +52,7 @@ pub const CASES: &[Case] = &[
 async fn no_token_on_me(cx: &mut CaseContext) -> Result<(), Abort> {
     let (client, call) = cx.typed(&[]);
     let key = cx.key().to_owned();
-    let result = client.get_customer(None, &key).await;
+    let result = client.get_customer(None, None, &key).await;
     cx.record("me", call, &result, Expect::unauthorized().snapshot("me"))?;
     Ok(())
 }
@@ -62,7 +62,7 @@ async fn no_token_on_create(cx: &mut CaseContext) -> Result<(), Abort> {
     let (client, call) = cx.typed(&[]);
     let key = cx.key().to_owned();
     let result = client
-        .create_customer(None, &key, &new_customer(&email))
+        .create_customer(None, None, &key, &new_customer(&email))
         .await;
     cx.record(
         "create",

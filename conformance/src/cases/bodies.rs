@@ -216,7 +216,7 @@ async fn create_bad_email(cx: &mut CaseContext) -> Result<(), Abort> {
     let (client, call) = cx.typed(&[Extra::Bearer(registration.token)]);
     let key = cx.key().to_owned();
     let result = client
-        .create_customer(None, &key, &new_customer("not-an-email"))
+        .create_customer(None, None, &key, &new_customer("not-an-email"))
         .await;
     let expect = Expect::error(
         400,

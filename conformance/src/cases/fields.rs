@@ -1,5 +1,5 @@
 //! The `fields` query parameter: a plain list replaces the default fields (in the order given, `id` appended),
-//! `+field` adds, `-field` removes, unknown fields are ignored.
+//! `+field` adds, `-field` removes, unknown fields are ignored. The `locale` parameter is accepted beside it.
 
 use super::context::{Abort, CaseContext};
 use super::flow::{self, ada};
@@ -72,6 +72,14 @@ pub const CASES: &[Case] = &[
             "only_unknown",
         ],
         run: |cx| Box::pin(me_variants(cx)),
+    },
+    Case {
+        name: "fields.me_with_locale",
+        summary: "reading the customer with `locale=en-US` is accepted, alone and with `fields`",
+        creates_data: true,
+        needs: Needs::Nothing,
+        snapshots: &[],
+        run: |cx| Box::pin(me_with_locale(cx)),
     },
 ];
 
@@ -168,6 +176,23 @@ async fn me_variants(cx: &mut CaseContext) -> Result<(), Abort> {
             .customer_keys(keys)
             .customer(Some(&account.customer_id), None);
         flow::me(cx, step, &bearer, Some(fields), expect).await?;
+    }
+    Ok(())
+}
+
+async fn me_with_locale(cx: &mut CaseContext) -> Result<(), Abort> {
+    let account = flow::sign_up(cx, "primary").await?;
+    let key = cx.key().to_owned();
+    for (step, fields, keys) in [
+        ("locale", None, crate::checks::DEFAULT_CUSTOMER_KEYS),
+        ("locale_and_fields", Some("email"), &["email", "id"][..]),
+    ] {
+        let (client, call) = cx.typed(&[Extra::Bearer(account.token.clone())]);
+        let result = client.get_customer(fields, Some("en-US"), &key).await;
+        let expect = Expect::ok()
+            .customer_keys(keys)
+            .customer(Some(&account.customer_id), None);
+        cx.record(step, call, &result, expect)?;
     }
     Ok(())
 }

@@ -96,7 +96,7 @@ pub async fn create(
 ) -> Result<String, Abort> {
     let (client, call) = cx.typed(&[Extra::Bearer(registration.token.clone())]);
     let key = cx.key().to_owned();
-    let result = client.create_customer(fields, &key, body).await;
+    let result = client.create_customer(fields, None, &key, body).await;
     cx.record(
         step,
         call,
@@ -174,7 +174,7 @@ pub async fn me(
 ) -> Result<(), Abort> {
     let (client, call) = cx.typed(extras);
     let key = cx.key().to_owned();
-    let result = client.get_customer(fields, &key).await;
+    let result = client.get_customer(fields, None, &key).await;
     cx.record(step, call, &result, expect)?;
     Ok(())
 }

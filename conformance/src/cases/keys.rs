@@ -94,7 +94,7 @@ async fn missing_on_create(cx: &mut CaseContext) -> Result<(), Abort> {
 
 async fn with_key(cx: &mut CaseContext, key: String, message: &'static str) -> Result<(), Abort> {
     let (client, call) = cx.typed(&[Extra::Bearer(GARBAGE_TOKEN.to_owned())]);
-    let result = client.get_customer(None, &key).await;
+    let result = client.get_customer(None, None, &key).await;
     cx.record(
         "me",
         call,

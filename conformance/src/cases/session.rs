@@ -115,7 +115,7 @@ async fn registration_cookie_creates_customer(cx: &mut CaseContext) -> Result<()
     let (client, call) = cx.typed(&with_cookie);
     let key = cx.key().to_owned();
     let body = flow::ada(&email);
-    let result = client.create_customer(None, &key, &body).await;
+    let result = client.create_customer(None, None, &key, &body).await;
     let expect = Expect::ok()
         .snapshot("create")
         .default_customer_keys()

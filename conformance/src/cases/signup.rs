@@ -211,7 +211,7 @@ async fn email_already_registered(cx: &mut CaseContext) -> Result<(), Abort> {
     let (client, call) = cx.typed(&[Extra::Bearer(newcomer.token)]);
     let key = cx.key().to_owned();
     let result = client
-        .create_customer(None, &key, &ada(&existing.email))
+        .create_customer(None, None, &key, &ada(&existing.email))
         .await;
     let expect = Expect::error(
         422,
@@ -240,7 +240,7 @@ async fn registration_token_reused(cx: &mut CaseContext) -> Result<(), Abort> {
     let (client, call) = cx.typed(&[Extra::Bearer(registration.token.clone())]);
     let key = cx.key().to_owned();
     let result = client
-        .create_customer(None, &key, &new_customer(&other_email))
+        .create_customer(None, None, &key, &new_customer(&other_email))
         .await;
     let expect = Expect::client_error_or(KnownDeviation {
         status: 500,
@@ -259,7 +259,7 @@ async fn create_with_customer_token(cx: &mut CaseContext) -> Result<(), Abort> {
     let (client, call) = cx.typed(&[Extra::Bearer(account.token)]);
     let key = cx.key().to_owned();
     let result = client
-        .create_customer(None, &key, &ada(&account.email))
+        .create_customer(None, None, &key, &ada(&account.email))
         .await;
     let expect = Expect::error(
         400,

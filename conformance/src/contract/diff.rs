@@ -85,6 +85,7 @@ impl<'a> Differ<'a> {
             self.add(Impact::Breaking, location, message);
         }
         self.parameters(location, before, after);
+        self.security(location, before, after);
         let (old_body, new_body) = (
             self.resolve_old(&before["requestBody"]),
             self.resolve_new(&after["requestBody"]),
@@ -135,6 +136,9 @@ impl<'a> Differ<'a> {
                     if required && previous["required"] != Value::Bool(true) {
                         self.add(Impact::Breaking, &at, "parameter became required");
                     }
+                    if !required && previous["required"] == Value::Bool(true) {
+                        self.add(Impact::NonBreaking, &at, "parameter became optional");
+                    }
                     self.schema(
                         &at,
                         &previous["schema"],
@@ -154,6 +158,50 @@ impl<'a> Differ<'a> {
                 Impact::NonBreaking,
                 &at,
                 "parameter removed (clients that send it are ignored)",
+            );
+        }
+    }
+
+    /// The alternatives of the operation's security (or the document's default): dropping one breaks the clients
+    /// that use it; adding one does not.
+    fn security(&mut self, location: &str, before: &'a Value, after: &'a Value) {
+        let alternatives = |document: &Value, operation: &Value| -> BTreeSet<Vec<String>> {
+            let requirements = operation
+                .get("security")
+                .or_else(|| document.get("security"));
+            requirements
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .map(|requirement| {
+                    let mut schemes: Vec<String> = requirement
+                        .as_object()
+                        .into_iter()
+                        .flatten()
+                        .map(|(k, _)| k.clone())
+                        .collect();
+                    schemes.sort();
+                    schemes
+                })
+                .collect()
+        };
+        let (old, new) = (
+            alternatives(self.old, before),
+            alternatives(self.new, after),
+        );
+        let at = format!("{location} security");
+        for removed in old.difference(&new) {
+            self.add(
+                Impact::Breaking,
+                &at,
+                format!("security alternative {removed:?} removed"),
+            );
+        }
+        for added in new.difference(&old) {
+            self.add(
+                Impact::NonBreaking,
+                &at,
+                format!("security alternative {added:?} added"),
             );
         }
     }

@@ -119,7 +119,7 @@ fn a_key_order_difference_is_reported_with_both_orders() {
     assert!(!diff.passed());
     assert_eq!(
         diff.exchanges[0].differences,
-        [Difference::new("body / key order", "a, b", "b, a")]
+        [Difference::new("body key order", "a, b", "b, a")]
     );
 }
 

@@ -46,7 +46,7 @@ components:
       description: Error
       content:
         application/json:
-          schema: { type: object, properties: { message: { type: string } } }
+          schema: { type: object, properties: { message: { type: string }, type: { type: string } } }
   schemas:
     Create:
       type: object

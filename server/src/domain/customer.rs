@@ -95,14 +95,19 @@ impl NewCustomer {
 
     /// PostgreSQL cannot store a NUL (Medusa answers 500); see `text`.
     fn has_nul(&self) -> bool {
-        [&self.company_name, &self.first_name, &self.last_name, &self.phone]
-            .into_iter()
-            .flatten()
-            .any(|value| text::has_nul(value))
-            || self
-                .metadata
-                .iter()
-                .any(|map| map.iter().any(|(k, v)| text::has_nul(k) || text::value_has_nul(v)))
+        [
+            &self.company_name,
+            &self.first_name,
+            &self.last_name,
+            &self.phone,
+        ]
+        .into_iter()
+        .flatten()
+        .any(|value| text::has_nul(value))
+            || self.metadata.iter().any(|map| {
+                map.iter()
+                    .any(|(k, v)| text::has_nul(k) || text::value_has_nul(v))
+            })
     }
 
     fn string_field(&mut self, name: &str) -> &mut Option<String> {

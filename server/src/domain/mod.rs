@@ -1,11 +1,11 @@
 //! The HTTP-agnostic core: what a request means and what Medusa would answer, without knowing about poem.
 
 mod customer;
-#[cfg(test)]
-mod fuzz_tests;
 pub mod email;
 mod error;
 pub mod fields;
+#[cfg(test)]
+mod fuzz_tests;
 pub mod js;
 pub mod jsonb;
 pub mod password;

@@ -3,8 +3,17 @@
 
 use super::Error;
 
-/// Returns the `fields` parameter, refusing unknown parameters and a repeated or bracketed `fields`.
+/// Returns the `fields` parameter, refusing unknown parameters and a repeated or bracketed `fields`. A non-empty
+/// `locale` is taken away first, as Medusa's locale middleware does (customers have nothing to translate).
 pub fn select_fields(pairs: &[(String, String)]) -> Result<Option<String>, Error> {
+    let locale_given = pairs
+        .iter()
+        .find(|(k, _)| k == "locale")
+        .is_some_and(|(_, v)| !v.is_empty());
+    let pairs: Vec<&(String, String)> = pairs
+        .iter()
+        .filter(|(k, _)| !(locale_given && k == "locale"))
+        .collect();
     let mut issues = Vec::new();
     let values: Vec<&str> = pairs
         .iter()
@@ -29,7 +38,7 @@ pub fn select_fields(pairs: &[(String, String)]) -> Result<Option<String>, Error
         values.first().map(|v| (*v).to_owned())
     };
     let mut unknown: Vec<&str> = Vec::new();
-    for (key, _) in pairs {
+    for (key, _) in &pairs {
         let name = key.split('[').next().unwrap_or(key);
         if name != "fields" && !unknown.contains(&name) {
             unknown.push(name);
@@ -57,6 +66,22 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect()
+    }
+
+    #[test]
+    fn a_non_empty_locale_is_taken_away_and_an_empty_one_refused() {
+        assert_eq!(
+            select_fields(&pairs(&[("locale", "en-US"), ("fields", "id")]))
+                .unwrap()
+                .as_deref(),
+            Some("id")
+        );
+        assert_eq!(
+            select_fields(&pairs(&[("locale", "")]))
+                .unwrap_err()
+                .to_string(),
+            "Invalid request: Unrecognized fields: 'locale'"
+        );
     }
 
     #[test]

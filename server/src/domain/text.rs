@@ -32,7 +32,11 @@ pub fn value_has_nul(value: &Value) -> bool {
 /// The emailpass routes, once the password and the email passed Medusa's checks: an email with a NUL is
 /// refused as Medusa refuses it (401 `unauthorized`), with a message instead of Medusa's SQL.
 pub fn refuse_nul_in_email(body: &Value) -> Result<(), Error> {
-    let non_empty = |name: &str| body.get(name).and_then(Value::as_str).filter(|s| !s.is_empty());
+    let non_empty = |name: &str| {
+        body.get(name)
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+    };
     match (non_empty("password"), non_empty("email")) {
         (Some(_), Some(email)) if has_nul(email) => Err(Error::AuthenticationFailed(
             "Email should not contain the NUL character".into(),

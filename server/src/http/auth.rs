@@ -43,8 +43,8 @@ impl AuthApi {
             text::refuse_nul_in_email(&body)?;
             self.app.register(&body).await.map(token_body)
         }
-            .await
-            .into()
+        .await
+        .into()
     }
 
     /// Log a customer in with email and password
@@ -62,8 +62,8 @@ impl AuthApi {
             text::refuse_nul_in_email(&body)?;
             self.app.login(&body).await.map(token_body)
         }
-            .await
-            .into()
+        .await
+        .into()
     }
 
     /// Refresh a token

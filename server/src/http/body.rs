@@ -224,6 +224,47 @@ mod tests {
         );
     }
 
+    async fn status_after(trickle: Option<Duration>) -> (u16, Duration) {
+        let (mut client, server) = tokio::io::duplex(64);
+        tokio::spawn(async move {
+            use tokio::io::AsyncWriteExt;
+            client.write_all(b"{\"a\":\"").await.ok();
+            while let Some(every) = trickle {
+                tokio::time::sleep(every).await;
+                if client.write_all(b"x").await.is_err() {
+                    break;
+                }
+            }
+            std::future::pending::<()>().await;
+        });
+        let started = Instant::now();
+        let result = read_within(
+            Body::from_async_read(server),
+            BODY_IDLE_TIMEOUT,
+            BODY_DEADLINE,
+        )
+        .await;
+        match result {
+            Err(Error::Body { status, .. }) => (status, started.elapsed()),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_stalled_body_times_out_after_the_idle_timeout() {
+        assert_eq!(status_after(None).await, (408, BODY_IDLE_TIMEOUT));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_trickling_body_times_out_at_the_deadline() {
+        let (status, elapsed) = status_after(Some(Duration::from_millis(500))).await;
+        assert_eq!(status, 408);
+        assert!(
+            elapsed >= BODY_DEADLINE && elapsed < BODY_DEADLINE + Duration::from_secs(1),
+            "{elapsed:?}"
+        );
+    }
+
     #[test]
     fn an_empty_body_is_an_empty_object() {
         assert_eq!(parse_json(b"").unwrap(), serde_json::json!({}));

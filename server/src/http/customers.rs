@@ -5,7 +5,7 @@ use poem_openapi::OpenApi;
 use super::{
     ApiTags,
     error::{CreateCustomerErrors, GetCustomerErrors},
-    extract::{Auth, JsonBody, QueryPairs, RawHeader, SessionOrBearer},
+    extract::{Auth, DeclaredQuery, JsonBody, QueryPairs, RawHeader, SessionOrBearer},
     response::Reply,
     schemas::{StoreCreateCustomer, StoreCustomerResponse},
 };
@@ -32,6 +32,7 @@ impl CustomersApi {
         body: JsonBody<StoreCreateCustomer>,
         #[oai(name = "x-publishable-api-key")] key: RawHeader,
         #[oai(name = "fields")] query: QueryPairs,
+        #[oai(name = "locale")] _locale: DeclaredQuery,
         auth: Auth<SessionOrBearer>,
     ) -> Reply<StoreCustomerResponse, CreateCustomerErrors> {
         let body = body.value;
@@ -58,6 +59,7 @@ impl CustomersApi {
         &self,
         #[oai(name = "x-publishable-api-key")] key: RawHeader,
         #[oai(name = "fields")] query: QueryPairs,
+        #[oai(name = "locale")] _locale: DeclaredQuery,
         auth: Auth<SessionOrBearer>,
     ) -> Reply<StoreCustomerResponse, GetCustomerErrors> {
         async {

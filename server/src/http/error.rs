@@ -128,7 +128,8 @@ impl<S: ErrorStatuses> poem::IntoResponse for ApiError<S> {
         let mut response = json_response(status, &body);
         if let Error::Body { status, .. } = self.0 {
             response.extensions_mut().insert(super::cors::BeforeCors);
-            if status == 408 {
+            // A body left unread (too slow, or over the limit) cannot be followed by another request.
+            if status == 408 || status == 413 {
                 close_connection(&mut response);
             }
         }

@@ -117,6 +117,31 @@ impl<'a> ApiExtractor<'a> for QueryPairs {
     }
 }
 
+/// An optional query parameter the contract declares and the server reads with the others (`QueryPairs`).
+pub struct DeclaredQuery;
+
+impl<'a> ApiExtractor<'a> for DeclaredQuery {
+    const TYPES: &'static [ApiExtractorType] = &[ApiExtractorType::Parameter];
+    type ParamType = String;
+    type ParamRawType = ();
+
+    fn param_in() -> Option<MetaParamIn> {
+        Some(MetaParamIn::Query)
+    }
+
+    fn param_schema_ref() -> Option<MetaSchemaRef> {
+        Some(String::schema_ref())
+    }
+
+    async fn from_request(
+        _: &'a Request,
+        _: &mut RequestBody,
+        _: ExtractParamOptions<String>,
+    ) -> Result<Self> {
+        Ok(Self)
+    }
+}
+
 /// Which of the contract's security schemes an operation accepts.
 pub trait Schemes: Send + Sync + 'static {
     const NAMES: &'static [&'static str];

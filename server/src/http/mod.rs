@@ -7,6 +7,8 @@ mod cors;
 mod customers;
 pub mod error;
 mod extract;
+#[cfg(test)]
+mod fuzz_tests;
 mod response;
 pub mod schemas;
 pub mod session_cookie;
@@ -15,7 +17,9 @@ mod v8_json;
 use std::sync::Arc;
 
 use poem::{
-    Endpoint, EndpointExt, IntoResponse, Request, Response, Route, get, handler, http::StatusCode,
+    Endpoint, EndpointExt, IntoResponse, Request, Response, Route, get, handler,
+    http::StatusCode,
+    middleware::{NormalizePath, TrailingSlash},
 };
 use poem_openapi::{OpenApiService, Tags};
 
@@ -61,10 +65,17 @@ fn api_service(
 /// store: an in-memory SQLite pool that is never opened serves, on a runtime of its own (the pool wants one).
 pub fn openapi_spec() -> String {
     std::thread::spawn(|| {
-        let runtime = tokio::runtime::Builder::new_current_thread().build().expect("a runtime");
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("a runtime");
         runtime.block_on(async {
-            let store: Arc<dyn crate::store::Store> = Arc::new(crate::store::SqliteStore::unopened());
-            api_service(Arc::new(App::new(store, "unused")), SessionCookies::new("unused")).spec()
+            let store: Arc<dyn crate::store::Store> =
+                Arc::new(crate::store::SqliteStore::unopened());
+            api_service(
+                Arc::new(App::new(store, "unused")),
+                SessionCookies::new("unused"),
+            )
+            .spec()
         })
     })
     .join()
@@ -94,6 +105,8 @@ pub fn routes(app: Arc<App>, config: &Config) -> impl Endpoint + use<> {
         .nest("/docs", docs)
         .data(cookies)
         .with(cors)
+        // Express routes ignore a trailing slash (`/store/customers/me/`).
+        .with(NormalizePath::new(TrailingSlash::Trim))
         .around(move |endpoint, request| {
             let app = app.clone();
             async move {
@@ -105,7 +118,10 @@ pub fn routes(app: Arc<App>, config: &Config) -> impl Endpoint + use<> {
             if head_size(&request) > MAX_HEAD_SIZE {
                 return Ok(head_too_large());
             }
-            endpoint.call(request).await.map(IntoResponse::into_response)
+            endpoint
+                .call(request)
+                .await
+                .map(IntoResponse::into_response)
         })
 }
 

@@ -3,6 +3,7 @@
 
 mod postgres;
 mod sqlite;
+mod sqlite_writer;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};

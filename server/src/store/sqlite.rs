@@ -1,12 +1,13 @@
 //! The embedded store. One file, WAL mode; writers take the lock up front (`BEGIN IMMEDIATE`) so concurrent
-//! transactions queue instead of failing half-way.
+//! transactions queue instead of failing half-way. Customer creations, the hot write, are group-committed by one
+//! writer (`sqlite_writer`).
 
 use std::{str::FromStr, time::Duration};
 
 use async_trait::async_trait;
 use chrono::{DateTime, SecondsFormat, Utc};
 use sqlx::{
-    Row, SqlitePool,
+    Row, SqliteConnection, SqlitePool,
     sqlite::{
         SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
     },
@@ -14,7 +15,7 @@ use sqlx::{
 
 use super::{
     AuthIdentity, CreateCustomerOutcome, Migration, PublishableKey, Session, Store, StoreError,
-    is_unique_violation,
+    is_unique_violation, sqlite_writer::Writer,
 };
 use crate::domain::Customer;
 
@@ -25,6 +26,8 @@ const MIGRATIONS: &[Migration] = &[Migration {
 
 pub struct SqliteStore {
     pool: SqlitePool,
+    /// `None` only for the never-opened store of the OpenAPI document.
+    writer: Option<Writer>,
 }
 
 impl SqliteStore {
@@ -44,10 +47,11 @@ impl SqliteStore {
             .foreign_keys(true);
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
-            .connect_with(options)
+            .connect_with(options.clone())
             .await?;
-        let store = Self { pool };
+        let mut store = Self { pool, writer: None };
         store.migrate().await?;
+        store.writer = Some(Writer::start(&options).await?);
         Ok(store)
     }
 
@@ -58,6 +62,7 @@ impl SqliteStore {
             SqliteConnectOptions::from_str("sqlite::memory:").expect("the in-memory URL is valid");
         Self {
             pool: SqlitePoolOptions::new().connect_lazy_with(options),
+            writer: None,
         }
     }
 
@@ -164,6 +169,52 @@ fn insert_customer(
         .bind(customer.deleted_at.map(timestamp))
 }
 
+/// One creation inside a write transaction (which holds SQLite's write lock, so nothing changes between its
+/// statements). Three statements when it succeeds; the outcomes and their precedence are those of the trait: an
+/// email that has an account wins over an identity that is missing or already linked. The insert relies on the
+/// unique index `(email, has_account) WHERE deleted_at IS NULL`, which is exactly "the email has an account".
+/// A failed statement (the unique violation) is undone alone; the transaction goes on.
+pub(super) async fn create_in_transaction(
+    connection: &mut SqliteConnection,
+    identity_id: &str,
+    customer: &Customer,
+) -> Result<CreateCustomerOutcome, StoreError> {
+    let link: Option<Option<String>> =
+        sqlx::query_scalar("SELECT customer_id FROM auth_identity WHERE id = ?")
+            .bind(identity_id.to_owned())
+            .fetch_optional(&mut *connection)
+            .await?;
+    if let Some(None) = link {
+        match insert_customer(customer).execute(&mut *connection).await {
+            Ok(_) => {}
+            Err(error) if is_unique_violation(&error) => {
+                return Ok(CreateCustomerOutcome::EmailHasAccount);
+            }
+            Err(error) => return Err(error.into()),
+        }
+        sqlx::query("UPDATE auth_identity SET customer_id = ? WHERE id = ?")
+            .bind(customer.id.clone())
+            .bind(identity_id.to_owned())
+            .execute(&mut *connection)
+            .await?;
+        return Ok(CreateCustomerOutcome::Created);
+    }
+    let has_account = sqlx::query(
+        "SELECT 1 FROM customer WHERE email = ? AND has_account AND deleted_at IS NULL",
+    )
+    .bind(customer.email.clone())
+    .fetch_optional(&mut *connection)
+    .await?
+    .is_some();
+    Ok(if has_account {
+        CreateCustomerOutcome::EmailHasAccount
+    } else if link.is_some() {
+        CreateCustomerOutcome::IdentityLinked
+    } else {
+        CreateCustomerOutcome::IdentityMissing
+    })
+}
+
 #[async_trait]
 impl Store for SqliteStore {
     async fn identity_by_email(&self, email: &str) -> Result<Option<AuthIdentity>, StoreError> {
@@ -205,46 +256,15 @@ impl Store for SqliteStore {
         identity_id: &str,
         customer: &Customer,
     ) -> Result<CreateCustomerOutcome, StoreError> {
+        if let Some(writer) = &self.writer {
+            return writer
+                .create_customer_for_identity(identity_id, customer)
+                .await;
+        }
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let has_account = sqlx::query(
-            "SELECT 1 FROM customer WHERE email = ? AND has_account AND deleted_at IS NULL",
-        )
-        .bind(customer.email.clone())
-        .fetch_optional(&mut *tx)
-        .await?
-        .is_some();
-        if has_account {
-            return Ok(CreateCustomerOutcome::EmailHasAccount);
-        }
-        match insert_customer(customer).execute(&mut *tx).await {
-            Ok(_) => {}
-            Err(error) if is_unique_violation(&error) => {
-                return Ok(CreateCustomerOutcome::EmailHasAccount);
-            }
-            Err(error) => return Err(error.into()),
-        }
-        let linked = sqlx::query(
-            "UPDATE auth_identity SET customer_id = ? WHERE id = ? AND customer_id IS NULL",
-        )
-        .bind(customer.id.clone())
-        .bind(identity_id.to_owned())
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if linked == 0 {
-            let exists = sqlx::query("SELECT 1 FROM auth_identity WHERE id = ?")
-                .bind(identity_id.to_owned())
-                .fetch_optional(&mut *tx)
-                .await?
-                .is_some();
-            return Ok(if exists {
-                CreateCustomerOutcome::IdentityLinked
-            } else {
-                CreateCustomerOutcome::IdentityMissing
-            });
-        }
+        let outcome = create_in_transaction(&mut tx, identity_id, customer).await?;
         tx.commit().await?;
-        Ok(CreateCustomerOutcome::Created)
+        Ok(outcome)
     }
 
     async fn insert_guest_customer(&self, customer: &Customer) -> Result<bool, StoreError> {

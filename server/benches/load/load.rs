@@ -1,0 +1,197 @@
+//! The closed loop: `concurrency` workers, each with its own connection, send the next request as soon as the
+//! previous one answered, until the deadline or the request budget is reached (whichever comes first).
+
+use std::{
+    net::SocketAddr,
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+use bytes::Bytes;
+use hyper::{Method, StatusCode};
+
+use crate::http::Client;
+
+/// Bounds of one measurement.
+#[derive(Clone, Copy)]
+pub struct Limits {
+    pub duration: Duration,
+    pub max_requests: usize,
+    pub request_timeout: Duration,
+}
+
+/// What one unit of work is. Each unit counts once in the statistics.
+pub enum Work {
+    /// `POST /store/customers` with a registration token prepared beforehand (one per unit).
+    Create {
+        key: String,
+        tokens: Vec<(String, String)>,
+    },
+    /// `POST /auth/customer/emailpass/register` then `POST /store/customers` with the token it returned.
+    RegisterCreate { key: String, run: String },
+    /// `GET /store/customers/me` with a customer's token.
+    Me { key: String, token: String },
+    /// `GET /` of the constant handler.
+    Constant,
+}
+
+#[derive(Default)]
+pub struct Stats {
+    pub units: usize,
+    pub errors: usize,
+    pub first_error: Option<String>,
+    pub elapsed: Duration,
+    latencies_us: Vec<u64>,
+}
+
+impl Stats {
+    pub fn per_second(&self) -> f64 {
+        self.units as f64 / self.elapsed.as_secs_f64()
+    }
+
+    /// The `p`-th percentile latency in milliseconds (nearest rank).
+    pub fn percentile_ms(&self, p: f64) -> f64 {
+        if self.latencies_us.is_empty() {
+            return f64::NAN;
+        }
+        let rank = ((p / 100.0) * self.latencies_us.len() as f64).ceil() as usize;
+        self.latencies_us[rank.clamp(1, self.latencies_us.len()) - 1] as f64 / 1000.0
+    }
+}
+
+pub async fn run(addr: SocketAddr, work: Arc<Work>, concurrency: usize, limits: Limits) -> Stats {
+    let tickets = Arc::new(AtomicUsize::new(0));
+    let start = Instant::now();
+    let deadline = start + limits.duration;
+    let workers: Vec<_> = (0..concurrency)
+        .map(|_| {
+            let (work, tickets) = (work.clone(), tickets.clone());
+            tokio::spawn(async move {
+                let mut client = Client::new(addr);
+                let mut stats = Stats::default();
+                while Instant::now() < deadline {
+                    let n = tickets.fetch_add(1, Ordering::Relaxed);
+                    if n >= limits.max_requests {
+                        break;
+                    }
+                    let began = Instant::now();
+                    match one(&work, &mut client, n, limits.request_timeout).await {
+                        Ok(()) => {
+                            stats.units += 1;
+                            stats.latencies_us.push(began.elapsed().as_micros() as u64);
+                        }
+                        Err(error) => {
+                            stats.errors += 1;
+                            stats.first_error.get_or_insert(error);
+                            break;
+                        }
+                    }
+                }
+                stats
+            })
+        })
+        .collect();
+    let mut total = Stats::default();
+    for worker in workers {
+        let stats = worker.await.unwrap_or_else(|error| Stats {
+            errors: 1,
+            first_error: Some(error.to_string()),
+            ..Stats::default()
+        });
+        total.units += stats.units;
+        total.errors += stats.errors;
+        total.latencies_us.extend(stats.latencies_us);
+        if total.first_error.is_none() {
+            total.first_error = stats.first_error;
+        }
+    }
+    total.elapsed = start.elapsed();
+    total.latencies_us.sort_unstable();
+    total
+}
+
+async fn one(work: &Work, client: &mut Client, n: usize, timeout: Duration) -> Result<(), String> {
+    match work {
+        Work::Create { key, tokens } => {
+            let (token, email) = tokens.get(n).ok_or("no prepared token left")?;
+            create(client, key, token, email, timeout).await
+        }
+        Work::RegisterCreate { key, run } => {
+            let email = format!("bench-rc-{run}-{n}@example.com");
+            let body = serde_json::json!({ "email": email, "password": "benchmark-password" });
+            let (status, answer) = client
+                .send(
+                    Method::POST,
+                    "/auth/customer/emailpass/register",
+                    &[],
+                    Some(Bytes::from(body.to_string())),
+                    timeout,
+                )
+                .await
+                .map_err(|e| e.to_string())?;
+            expect(status, &answer, "register")?;
+            let answer: serde_json::Value =
+                serde_json::from_slice(&answer).map_err(|e| e.to_string())?;
+            let token = answer["token"]
+                .as_str()
+                .ok_or("register answered no token")?;
+            create(client, key, token, &email, timeout).await
+        }
+        Work::Me { key, token } => {
+            let bearer = format!("Bearer {token}");
+            let headers = [
+                ("x-publishable-api-key", key.as_str()),
+                ("authorization", bearer.as_str()),
+            ];
+            let (status, answer) = client
+                .send(Method::GET, "/store/customers/me", &headers, None, timeout)
+                .await
+                .map_err(|e| e.to_string())?;
+            expect(status, &answer, "me")
+        }
+        Work::Constant => {
+            let (status, answer) = client
+                .send(Method::GET, "/", &[], None, timeout)
+                .await
+                .map_err(|e| e.to_string())?;
+            expect(status, &answer, "constant")
+        }
+    }
+}
+
+async fn create(
+    client: &mut Client,
+    key: &str,
+    token: &str,
+    email: &str,
+    timeout: Duration,
+) -> Result<(), String> {
+    let bearer = format!("Bearer {token}");
+    let headers = [
+        ("x-publishable-api-key", key),
+        ("authorization", bearer.as_str()),
+    ];
+    let body = serde_json::json!({ "email": email, "first_name": "Ada", "last_name": "Lovelace" });
+    let (status, answer) = client
+        .send(
+            Method::POST,
+            "/store/customers",
+            &headers,
+            Some(Bytes::from(body.to_string())),
+            timeout,
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    expect(status, &answer, "create")
+}
+
+fn expect(status: StatusCode, body: &[u8], what: &str) -> Result<(), String> {
+    if status == StatusCode::OK {
+        return Ok(());
+    }
+    let body = String::from_utf8_lossy(&body[..body.len().min(300)]);
+    Err(format!("{what}: {status} {body}"))
+}

@@ -1,0 +1,198 @@
+//! The Markdown tables of BENCHMARKS.md and the issue's targets as ratios from the same run.
+
+use std::time::Duration;
+
+use crate::load::Stats;
+
+pub struct Row {
+    pub target: &'static str,
+    pub scenario: &'static str,
+    pub concurrency: usize,
+    pub stats: Stats,
+}
+
+pub struct Footprint {
+    pub target: &'static str,
+    pub idle: u64,
+    pub peak: u64,
+    pub start_to_healthy: Option<Duration>,
+    pub conformance: Option<Duration>,
+}
+
+pub struct Report {
+    pub rows: Vec<Row>,
+    pub footprints: Vec<Footprint>,
+    hash_time: Duration,
+    cores: usize,
+}
+
+const MEDUSA: &str = "real Medusa 2.21.2";
+const CONSTANT: &str = "constant poem handler";
+const OURS: [&str; 2] = ["our server, SQLite", "our server, PostgreSQL"];
+
+fn mib(bytes: u64) -> String {
+    format!("{:.1}", bytes as f64 / (1024.0 * 1024.0))
+}
+
+fn ms(duration: Option<Duration>) -> String {
+    duration.map_or("—".into(), |d| format!("{:.1}", d.as_secs_f64() * 1e3))
+}
+
+impl Report {
+    pub fn new(hash_time: Duration) -> Self {
+        Self {
+            rows: Vec::new(),
+            footprints: Vec::new(),
+            hash_time,
+            cores: std::thread::available_parallelism().map_or(1, usize::from),
+        }
+    }
+
+    fn row(&self, target: &str, scenario: &str, concurrency: usize) -> Option<&Stats> {
+        self.rows
+            .iter()
+            .find(|r| r.target == target && r.scenario == scenario && r.concurrency == concurrency)
+            .map(|r| &r.stats)
+    }
+
+    fn footprint(&self, target: &str) -> Option<&Footprint> {
+        self.footprints.iter().find(|f| f.target == target)
+    }
+
+    pub fn markdown(&self) -> String {
+        let mut out = String::new();
+        let limit = self.cores as f64 / self.hash_time.as_secs_f64();
+        out += &format!(
+            "Machine: {} cores; one scrypt hash at Medusa's cost (log N 15, r 8, p 1) takes {:.1} ms here, so the \
+             machine's scrypt limit is {:.1} hashes/s.\n\n",
+            self.cores,
+            self.hash_time.as_secs_f64() * 1e3,
+            limit
+        );
+        out += "| scenario | c | target | req/s | p50 ms | p90 ms | p99 ms | requests | errors |\n";
+        out += "|---|---:|---|---:|---:|---:|---:|---:|---:|\n";
+        let mut rows: Vec<&Row> = self.rows.iter().collect();
+        rows.sort_by_key(|r| (r.scenario, r.concurrency));
+        for r in rows {
+            let s = &r.stats;
+            out += &format!(
+                "| {} | {} | {} | {:.1} | {:.2} | {:.2} | {:.2} | {} | {} |\n",
+                r.scenario,
+                r.concurrency,
+                r.target,
+                s.per_second(),
+                s.percentile_ms(50.0),
+                s.percentile_ms(90.0),
+                s.percentile_ms(99.0),
+                s.units,
+                s.errors
+            );
+        }
+        out += "\n| target | RSS idle MiB | RSS peak MiB | start → healthy ms | full conformance run s |\n";
+        out += "|---|---:|---:|---:|---:|\n";
+        for f in &self.footprints {
+            out += &format!(
+                "| {} | {} | {} | {} | {} |\n",
+                f.target,
+                mib(f.idle),
+                mib(f.peak),
+                ms(f.start_to_healthy),
+                f.conformance
+                    .map_or("—".into(), |d| format!("{:.2}", d.as_secs_f64()))
+            );
+        }
+        out +=
+            "\n| target (issue 6) | backend | required | measured | met |\n|---|---|---|---|---|\n";
+        for ours in OURS {
+            for line in self.targets(ours, limit) {
+                out += &line;
+            }
+        }
+        out
+    }
+
+    fn targets(&self, ours: &str, limit: f64) -> Vec<String> {
+        let mut lines = Vec::new();
+        let mut line = |what: &str, required: String, measured: String, met: Option<bool>| {
+            let met = met.map_or("n/a", |m| if m { "yes" } else { "**no**" });
+            lines.push(format!(
+                "| {what} | {ours} | {required} | {measured} | {met} |\n"
+            ));
+        };
+        if self.footprint(ours).is_none() {
+            return Vec::new();
+        }
+        let create = self.row(ours, "create only", 32);
+        let medusa_create = self.row(MEDUSA, "create only", 32);
+        if let (Some(o), Some(m)) = (create, medusa_create) {
+            let ratio = o.per_second() / m.per_second();
+            line(
+                "create c=32 req/s ≥ 100× Medusa",
+                format!("≥ {:.0}/s", 100.0 * m.per_second()),
+                format!("{:.0}/s = {ratio:.0}×", o.per_second()),
+                Some(ratio >= 100.0),
+            );
+            let ratio = m.percentile_ms(99.0) / o.percentile_ms(99.0);
+            line(
+                "create c=32 p99 ≤ 1/100 of Medusa's",
+                format!("≤ {:.2} ms", m.percentile_ms(99.0) / 100.0),
+                format!("{:.2} ms = 1/{ratio:.0}", o.percentile_ms(99.0)),
+                Some(ratio >= 100.0),
+            );
+        }
+        if let (Some(o), Some(k)) = (create, self.row(CONSTANT, "constant", 32)) {
+            let share = o.per_second() / k.per_second();
+            line(
+                "create c=32 ≥ ½ constant ceiling",
+                format!("≥ {:.0}/s", k.per_second() / 2.0),
+                format!("{:.0}/s = {:.0} %", o.per_second(), share * 100.0),
+                Some(share >= 0.5),
+            );
+        }
+        if let Some(o) = self.row(ours, "register + create", 32) {
+            let share = o.per_second() / limit;
+            line(
+                "register + create c=32 ≥ 90 % of cores ÷ hash time",
+                format!("≥ {:.1}/s", 0.9 * limit),
+                format!("{:.1}/s = {:.0} %", o.per_second(), share * 100.0),
+                Some(share >= 0.9),
+            );
+        }
+        if let (Some(o), Some(m)) = (self.footprint(ours), self.footprint(MEDUSA)) {
+            let ratio = m.idle as f64 / o.idle as f64;
+            line(
+                "RSS idle ≤ 1/20 of Medusa's",
+                format!("≤ {} MiB", mib(m.idle / 20)),
+                format!("{} MiB = 1/{ratio:.0}", mib(o.idle)),
+                Some(ratio >= 20.0),
+            );
+            let ratio = m.peak as f64 / o.peak as f64;
+            line(
+                "RSS peak ≤ 1/20 of Medusa's",
+                format!("≤ {} MiB", mib(m.peak / 20)),
+                format!("{} MiB = 1/{ratio:.0}", mib(o.peak)),
+                Some(ratio >= 20.0),
+            );
+        }
+        if let Some(o) = self.footprint(ours) {
+            if ours == OURS[0] {
+                let t = o.start_to_healthy.unwrap_or(Duration::MAX);
+                line(
+                    "start → healthy ≤ 100 ms (SQLite)",
+                    "≤ 100 ms".into(),
+                    format!("{} ms", ms(o.start_to_healthy)),
+                    Some(t <= Duration::from_millis(100)),
+                );
+            }
+            if let Some(c) = o.conformance {
+                line(
+                    "full conformance run ≤ 3 s",
+                    "≤ 3 s".into(),
+                    format!("{:.2} s", c.as_secs_f64()),
+                    Some(c <= Duration::from_secs(3)),
+                );
+            }
+        }
+        lines
+    }
+}
