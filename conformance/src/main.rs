@@ -293,16 +293,7 @@ async fn diff_command(args: DiffArgs) -> ExitCode {
         Err(error) => return usage_error(error),
     };
     println!("{}", report.text_with(&errata));
-    if let Some(path) = &args.json
-        && let Err(error) = std::fs::write(path, report.to_json())
-    {
-        return usage_error(format!("cannot write {}: {error}", path.display()));
-    }
-    if report.passed() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    }
+    finish(&[(args.json.as_deref(), report.to_json())], report.passed())
 }
 
 async fn documented_command(args: RunArgs) -> ExitCode {
@@ -343,12 +334,19 @@ async fn documented_command(args: RunArgs) -> ExitCode {
         Err(error) => return usage_error(error),
     };
     println!("{}", report.text(&errata));
-    if let Some(path) = &args.json
-        && let Err(error) = std::fs::write(path, report.to_json())
-    {
-        return usage_error(format!("cannot write {}: {error}", path.display()));
+    finish(&[(args.json.as_deref(), report.to_json())], report.passed())
+}
+
+/// Writes the reports that were asked for, then exits 0 when the run passed and 1 when it did not.
+fn finish(outputs: &[(Option<&std::path::Path>, String)], passed: bool) -> ExitCode {
+    for (path, contents) in outputs {
+        if let Some(path) = path
+            && let Err(error) = std::fs::write(path, contents)
+        {
+            return usage_error(format!("cannot write {}: {error}", path.display()));
+        }
     }
-    if report.passed() {
+    if passed {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
@@ -392,19 +390,8 @@ async fn run_command(args: RunArgs) -> ExitCode {
     };
     println!("{}", summary(&report));
     let outputs = [
-        (args.json, report.to_json()),
-        (args.junit, junit_xml(&report)),
+        (args.json.as_deref(), report.to_json()),
+        (args.junit.as_deref(), junit_xml(&report)),
     ];
-    for (path, contents) in outputs {
-        if let Some(path) = path
-            && let Err(error) = std::fs::write(&path, contents)
-        {
-            return usage_error(format!("cannot write {}: {error}", path.display()));
-        }
-    }
-    if report.passed() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    }
+    finish(&outputs, report.passed())
 }

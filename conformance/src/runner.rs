@@ -4,8 +4,10 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use crate::api::Api;
+use crate::cases::context::run_email;
 use crate::cases::{self, Abort, Case, CaseContext, RunState};
 use crate::checks::{Check, Failure};
+use crate::client::types::StoreCreateCustomerEmail;
 use crate::config::RunConfig;
 use crate::report::{CaseReport, Outcome, Report, progress_line};
 use crate::snapshots::SnapshotStore;
@@ -16,6 +18,12 @@ use crate::spec::{BUNDLED_SPEC, Spec, SpecError};
 pub enum RunError {
     #[error("the base URL {0:?} is not an http:// or https:// URL")]
     BadBaseUrl(String),
+    #[error(
+        "emails @{0} do not pass Medusa's email rule: give --email-domain a domain such as example.com"
+    )]
+    BadEmailDomain(String),
+    #[error("the guest email {0:?} does not pass Medusa's email rule")]
+    BadGuestEmail(String),
     #[error(transparent)]
     Spec(#[from] SpecError),
     #[error("cannot build the HTTP client: {0}")]
@@ -38,6 +46,17 @@ pub async fn run(config: RunConfig) -> Result<Report, RunError> {
         .map_err(|_| RunError::BadBaseUrl(config.base_url.clone()))?;
     if !matches!(url.scheme(), "http" | "https") {
         return Err(RunError::BadBaseUrl(config.base_url.clone()));
+    }
+    let passes_medusas_rule = |email: &str| email.parse::<StoreCreateCustomerEmail>().is_ok();
+    if !passes_medusas_rule(&run_email("probe", 1, &config.email_domain)) {
+        return Err(RunError::BadEmailDomain(config.email_domain.clone()));
+    }
+    if let Some(guest) = config
+        .guest_email
+        .as_deref()
+        .filter(|g| !passes_medusas_rule(g))
+    {
+        return Err(RunError::BadGuestEmail(guest.to_owned()));
     }
     let spec = Spec::parse(config.spec.as_deref().unwrap_or(BUNDLED_SPEC))?;
     let api = Api::new(&config.base_url).map_err(RunError::Client)?;

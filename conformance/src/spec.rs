@@ -254,9 +254,6 @@ mod tests {
             validator.is_valid(&json!({ "customer": { "id": "cus_1", "email": "a@example.com" } }))
         );
         assert!(
-            !validator.is_valid(&json!({ "customer": { "id": "cus_1", "email": "not an email" } }))
-        );
-        assert!(
             !validator
                 .is_valid(&json!({ "customer": { "id": "cus_1", "created_at": "yesterday" } }))
         );

@@ -421,5 +421,11 @@ fn email_and_password(body: &Value) -> Result<(String, String), Error> {
         .ok_or_else(|| Error::AuthenticationFailed("Password should be a string".into()))?;
     let email = field("email")
         .ok_or_else(|| Error::AuthenticationFailed("Email should be a string".into()))?;
+    // PostgreSQL cannot store a NUL: Medusa answers 401 with its SQL error; we say why.
+    if crate::domain::text::has_nul(&email) {
+        return Err(Error::AuthenticationFailed(
+            "Email should not contain the NUL character".into(),
+        ));
+    }
     Ok((email, password))
 }

@@ -8,7 +8,7 @@ use std::{
 };
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
-use integration_tests::{TestServer, on_every_store};
+use integration_tests::{TestServer, on_every_store, session_cookie};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Value, json};
 use tokio::{
@@ -440,13 +440,7 @@ async fn no_password_hash_token_or_session_cookie_reaches_the_logs_or_a_response
         .send()
         .await
         .unwrap();
-    let cookie = session.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
+    let cookie = session_cookie(&session).expect("a session cookie");
     bodies.push(session.text().await.unwrap());
     let me = server
         .send(

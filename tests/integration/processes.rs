@@ -7,7 +7,7 @@ use std::{
 };
 
 use futures::future::join_all;
-use integration_tests::{Database, claims, fresh_postgres_database};
+use integration_tests::{Database, claims, fresh_postgres_database, session_cookie};
 use medusa_store_server::{Application, Config};
 use serde_json::{Value, json};
 
@@ -243,13 +243,7 @@ async fn two_server_processes_on_one_postgres_settle_races_and_share_authenticat
         .send()
         .await
         .unwrap();
-    let cookie = session.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
+    let cookie = session_cookie(&session).expect("a session cookie");
     let response = me.header("cookie", cookie).send().await.unwrap();
     let body: serde_json::Value = response.json().await.unwrap();
     assert_eq!(body["customer"]["id"], claims(&login)["actor_id"]);

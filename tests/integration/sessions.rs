@@ -1,11 +1,6 @@
-use integration_tests::{TestServer, claims, keys, on_every_store};
+use integration_tests::{TestServer, claims, keys, on_every_store, session_cookie};
 
 use serde_json::json;
-
-fn session_cookie(response: &reqwest::Response) -> Option<String> {
-    let header = response.headers().get("set-cookie")?.to_str().ok()?;
-    Some(header.split(';').next()?.to_owned())
-}
 
 async fn open_session(server: &TestServer, token: &str, https: bool) -> reqwest::Response {
     let mut request = server

@@ -280,6 +280,12 @@ pub async fn integrity_violations(database_url: &str) -> (i64, i64, i64) {
         .await
 }
 
+/// The `connect.sid=…` pair of a response's `Set-Cookie`, ready to send back in a `Cookie` header.
+pub fn session_cookie(response: &reqwest::Response) -> Option<String> {
+    let header = response.headers().get("set-cookie")?.to_str().ok()?;
+    Some(header.split(';').next()?.to_owned())
+}
+
 /// The keys of a JSON object, in order.
 pub fn keys(value: &Value) -> Vec<&str> {
     value

@@ -109,9 +109,10 @@ impl CaseContext {
     pub fn new_email(&self, label: &str) -> String {
         let mut next = self.run.next_email.lock().expect("email counter poisoned");
         *next += 1;
-        let email = format!(
-            "conformance+{}-{}@{}",
-            self.run.run_id, *next, self.run.config.email_domain
+        let email = run_email(
+            &self.run.run_id.to_string(),
+            *next,
+            &self.run.config.email_domain,
         );
         let placeholder = format!("[email:{label}]");
         self.run
@@ -204,4 +205,9 @@ impl CaseContext {
             .push(StepReport::new(step, exchange.clone(), failures));
         exchange
     }
+}
+
+/// The `n`th unique email of a run: `conformance+<run>-<n>@<domain>`.
+pub fn run_email(run_id: &str, n: usize, domain: &str) -> String {
+    format!("conformance+{run_id}-{n}@{domain}")
 }

@@ -188,7 +188,8 @@ async fn me_with_locale(cx: &mut CaseContext) -> Result<(), Abort> {
         ("locale_and_fields", Some("email"), &["email", "id"][..]),
     ] {
         let (client, call) = cx.typed(&[Extra::Bearer(account.token.clone())]);
-        let result = client.get_customer(fields, Some("en-US"), &key).await;
+        let locale = "en-US".parse().expect("a valid locale");
+        let result = client.get_customer(fields, Some(&locale), &key).await;
         let expect = Expect::ok()
             .customer_keys(keys)
             .customer(Some(&account.customer_id), None);

@@ -4,8 +4,6 @@
 
 use serde_json::Value;
 
-use super::Error;
-
 pub fn has_nul(text: &str) -> bool {
     text.contains('\0')
 }
@@ -29,22 +27,6 @@ pub fn value_has_nul(value: &Value) -> bool {
     false
 }
 
-/// The emailpass routes, once the password and the email passed Medusa's checks: an email with a NUL is
-/// refused as Medusa refuses it (401 `unauthorized`), with a message instead of Medusa's SQL.
-pub fn refuse_nul_in_email(body: &Value) -> Result<(), Error> {
-    let non_empty = |name: &str| {
-        body.get(name)
-            .and_then(Value::as_str)
-            .filter(|s| !s.is_empty())
-    };
-    match (non_empty("password"), non_empty("email")) {
-        (Some(_), Some(email)) if has_nul(email) => Err(Error::AuthenticationFailed(
-            "Email should not contain the NUL character".into(),
-        )),
-        _ => Ok(()),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -55,12 +37,5 @@ mod tests {
         assert!(value_has_nul(&json!({"a": [{"b": "x\u{0}"}]})));
         assert!(value_has_nul(&json!({"a": {"\u{0}": 1}})));
         assert!(!value_has_nul(&json!({"a": ["\\u0000", 1, null]})));
-    }
-
-    #[test]
-    fn an_email_with_a_nul_is_refused_only_after_the_password_check() {
-        assert!(refuse_nul_in_email(&json!({"email": "a\u{0}@b.co", "password": "pw"})).is_err());
-        assert!(refuse_nul_in_email(&json!({"email": "a\u{0}@b.co"})).is_ok());
-        assert!(refuse_nul_in_email(&json!({"email": "a@b.co", "password": "p\u{0}w"})).is_ok());
     }
 }

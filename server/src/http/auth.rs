@@ -11,7 +11,7 @@ use super::{
     schemas::{AuthResponse, EmailPassCredentials, SessionResponse, SuccessResponse},
     session_cookie::SessionCookies,
 };
-use crate::{app::App, domain::text};
+use crate::app::App;
 
 pub struct AuthApi {
     pub app: std::sync::Arc<App>,
@@ -38,13 +38,9 @@ impl AuthApi {
     )]
     async fn register(&self, body: JsonBody<EmailPassCredentials>) -> TokenReply<EmailPassErrors> {
         let body = body.value;
-        async {
-            let body = body?;
-            text::refuse_nul_in_email(&body)?;
-            self.app.register(&body).await.map(token_body)
-        }
-        .await
-        .into()
+        async { self.app.register(&body?).await.map(token_body) }
+            .await
+            .into()
     }
 
     /// Log a customer in with email and password
@@ -57,13 +53,9 @@ impl AuthApi {
     )]
     async fn login(&self, body: JsonBody<EmailPassCredentials>) -> TokenReply<EmailPassErrors> {
         let body = body.value;
-        async {
-            let body = body?;
-            text::refuse_nul_in_email(&body)?;
-            self.app.login(&body).await.map(token_body)
-        }
-        .await
-        .into()
+        async { self.app.login(&body?).await.map(token_body) }
+            .await
+            .into()
     }
 
     /// Refresh a token

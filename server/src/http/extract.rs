@@ -8,7 +8,8 @@ use poem::{Request, RequestBody, Result, http::header};
 use poem_openapi::{
     ApiExtractor, ApiExtractorType, ExtractParamOptions,
     registry::{
-        MetaMediaType, MetaParamIn, MetaRequest, MetaSchemaRef, MetaSecurityScheme, Registry,
+        MetaMediaType, MetaParamIn, MetaRequest, MetaSchema, MetaSchemaRef, MetaSecurityScheme,
+        Registry,
     },
     types::Type,
 };
@@ -130,7 +131,12 @@ impl<'a> ApiExtractor<'a> for DeclaredQuery {
     }
 
     fn param_schema_ref() -> Option<MetaSchemaRef> {
-        Some(String::schema_ref())
+        // An empty value is refused as an unknown parameter would be.
+        let schema = MetaSchema {
+            min_length: Some(1),
+            ..MetaSchema::new("string")
+        };
+        Some(MetaSchemaRef::Inline(Box::new(schema)))
     }
 
     async fn from_request(

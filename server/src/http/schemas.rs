@@ -12,7 +12,7 @@ use poem_openapi::{
 use serde_json::Value;
 
 macro_rules! schema_value {
-    ($(#[$doc:meta])* $name:ident, $ty:literal, $format:expr, $nullable:expr, $any_values:expr) => {
+    ($(#[$doc:meta])* $name:ident, $schema:expr) => {
         $(#[$doc])*
         pub struct $name(pub Value);
 
@@ -26,12 +26,7 @@ macro_rules! schema_value {
             }
 
             fn schema_ref() -> MetaSchemaRef {
-                MetaSchemaRef::Inline(Box::new(MetaSchema {
-                    format: $format,
-                    nullable: $nullable,
-                    additional_properties: $any_values.then(|| Box::new(MetaSchemaRef::Inline(Box::new(MetaSchema::ANY)))),
-                    ..MetaSchema::new($ty)
-                }))
+                MetaSchemaRef::Inline(Box::new($schema))
             }
 
             fn as_raw_value(&self) -> Option<&Value> {
@@ -57,33 +52,60 @@ macro_rules! schema_value {
     };
 }
 
+fn string(format: Option<&'static str>, nullable: bool) -> MetaSchema {
+    MetaSchema {
+        format,
+        nullable,
+        ..MetaSchema::new("string")
+    }
+}
+
+fn object(nullable: bool) -> MetaSchema {
+    let any = Box::new(MetaSchemaRef::Inline(Box::new(MetaSchema::ANY)));
+    MetaSchema {
+        nullable,
+        additional_properties: Some(any),
+        ..MetaSchema::new("object")
+    }
+}
+
+/// zod's email rule (Medusa's), without look-ahead: no leading, trailing or doubled dot before the `@`.
+pub const EMAIL_PATTERN: &str = r"^([A-Za-z0-9_'+-]+\.)*[A-Za-z0-9_'+-]*[A-Za-z0-9_+-]@([A-Za-z0-9][A-Za-z0-9-]*\.)+[A-Za-z]{2,}$";
+
 schema_value!(
     /// A string that may be null.
-    NullableString, "string", None, true, false
+    NullableString, string(None, true)
+);
+/// Text PostgreSQL can store: anything but the NUL character.
+pub const NO_NUL_PATTERN: &str = r"^[^\u0000]*$";
+
+schema_value!(
+    /// An email address, as Medusa accepts it.
+    NewEmailString, MetaSchema { pattern: Some(EMAIL_PATTERN.into()), ..string(None, false) }
 );
 schema_value!(
-    /// An email address.
-    EmailString, "string", Some("email"), false, false
+    /// Text without the NUL character, or null.
+    NewNullableString, MetaSchema { pattern: Some(NO_NUL_PATTERN.into()), ..string(None, true) }
 );
 schema_value!(
     /// A password.
-    PasswordString, "string", Some("password"), false, false
+    PasswordString, string(Some("password"), false)
 );
 schema_value!(
     /// A date and time, e.g. `2026-01-31T12:00:00.000Z`.
-    DateTimeString, "string", Some("date-time"), false, false
+    DateTimeString, string(Some("date-time"), false)
 );
 schema_value!(
     /// A date and time that may be null.
-    NullableDateTime, "string", Some("date-time"), true, false
+    NullableDateTime, string(Some("date-time"), true)
 );
 schema_value!(
     /// Custom key-value pairs, or null.
-    NullableMetadata, "object", None, true, true
+    NullableMetadata, object(true)
 );
 schema_value!(
     /// Any key-value pairs.
-    AnyObject, "object", None, false, true
+    AnyObject, object(false)
 );
 
 /// An error. `code` and `type` are absent from some errors, such as `{"message": "Unauthorized"}`.
@@ -142,16 +164,18 @@ pub struct SuccessResponse {
     pub success: bool,
 }
 
-/// The customer to create. Unknown keys are refused.
+/// The customer to create. Unknown keys are refused, and so is the NUL character in any text or in
+/// `metadata` (PostgreSQL cannot store it).
 #[derive(Object)]
 #[oai(deny_unknown_fields)]
 pub struct StoreCreateCustomer {
-    /// The customer's email; required.
-    pub email: EmailString,
-    pub company_name: Option<NullableString>,
-    pub first_name: Option<NullableString>,
-    pub last_name: Option<NullableString>,
-    pub phone: Option<NullableString>,
+    /// The customer's email; required. Medusa's rule (zod's email pattern): no leading, trailing or doubled dot
+    /// before the `@`, a domain of labels and a top-level domain of two letters or more.
+    pub email: NewEmailString,
+    pub company_name: Option<NewNullableString>,
+    pub first_name: Option<NewNullableString>,
+    pub last_name: Option<NewNullableString>,
+    pub phone: Option<NewNullableString>,
     /// Custom key-value pairs.
     pub metadata: Option<NullableMetadata>,
 }
@@ -167,7 +191,9 @@ pub struct StoreCustomerResponse {
 pub struct StoreCustomer {
     /// The customer's id (`cus_…`).
     pub id: String,
-    pub email: Option<EmailString>,
+    /// The email as sent at sign-up. Medusa's rule (see `StoreCreateCustomer`) admits addresses that stricter
+    /// `email` format checks refuse, such as local parts over 64 characters.
+    pub email: Option<String>,
     pub company_name: Option<NullableString>,
     pub first_name: Option<NullableString>,
     pub last_name: Option<NullableString>,
