@@ -22,6 +22,9 @@ if [ "$(id -u)" -eq 0 ]; then
 fi
 mkdir -p "$STATE_DIR"
 chmod 755 "$STATE_DIR"
+if [ "$(id -u)" -eq 0 ] && ! runuser -u "$PG_OS_USER" -- test -x "$STATE_DIR"; then
+  fail "$PG_OS_USER cannot reach $STATE_DIR: every directory above it must be searchable by others (chmod o+x)"
+fi
 if [ ! -s "$PG/PG_VERSION" ]; then
   if [ "$(id -u)" -eq 0 ]; then install -d -o "$PG_OS_USER" -m 700 "$PG"; else install -d -m 700 "$PG"; fi
   as_pg "$PG_BIN/initdb" -D "$PG" -U postgres --auth=trust -E UTF8 >"$STATE_DIR/initdb.log" 2>&1 \
