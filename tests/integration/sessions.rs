@@ -14,6 +14,18 @@ async fn open_session(server: &TestServer, token: &str, https: bool) -> reqwest:
 }
 
 on_every_store! {
+    async fn opening_a_session_deletes_the_sessions_that_have_expired(server: TestServer) {
+        let expired = medusa_store_server::store::Session {
+            id: "expired-session".into(),
+            auth_context: json!({"actor_id": "", "actor_type": "customer", "auth_identity_id": "authid_x"}),
+            expires_at: chrono::Utc::now() - chrono::Duration::seconds(1),
+        };
+        server.app.store().insert_session(&expired).await.unwrap();
+        let token = server.registration_token("purge@example.com").await;
+        assert_eq!(open_session(&server, &token, true).await.status(), 200);
+        assert_eq!(server.app.store().session("expired-session").await.unwrap(), None);
+    }
+
     async fn refreshing_the_registration_token_after_sign_up_yields_the_customer(server: TestServer) {
         let token = server.registration_token("refresh@example.com").await;
         let (status, before) = server.send(server.http.post(server.url("/auth/token/refresh")).bearer_auth(&token)).await;

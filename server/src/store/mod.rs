@@ -92,6 +92,7 @@ pub trait Store: Send + Sync + 'static {
         token: &str,
     ) -> Result<Option<PublishableKey>, StoreError>;
 
+    /// Stores the session, and deletes the sessions that have expired.
     async fn insert_session(&self, session: &Session) -> Result<(), StoreError>;
     async fn session(&self, id: &str) -> Result<Option<Session>, StoreError>;
     async fn delete_session(&self, id: &str) -> Result<(), StoreError>;

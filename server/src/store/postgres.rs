@@ -11,10 +11,16 @@ use super::{
 };
 use crate::domain::Customer;
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    sql: include_str!("../../migrations/postgres/0001_initial.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        sql: include_str!("../../migrations/postgres/0001_initial.sql"),
+    },
+    Migration {
+        version: 2,
+        sql: include_str!("../../migrations/postgres/0002_session_expiry_index.sql"),
+    },
+];
 
 /// Serialises concurrent migrations of servers starting together.
 const MIGRATION_LOCK: i64 = 0x6d65_6475_7361;
@@ -274,6 +280,10 @@ impl Store for PostgresStore {
             .bind(session.id.clone())
             .bind(session.auth_context.to_string())
             .bind(session.expires_at)
+            .execute(&self.pool)
+            .await?;
+        sqlx::query("DELETE FROM auth_session WHERE expires_at < $1")
+            .bind(Utc::now())
             .execute(&self.pool)
             .await?;
         Ok(())

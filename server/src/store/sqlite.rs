@@ -19,10 +19,16 @@ use super::{
 };
 use crate::domain::Customer;
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    sql: include_str!("../../migrations/sqlite/0001_initial.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        sql: include_str!("../../migrations/sqlite/0001_initial.sql"),
+    },
+    Migration {
+        version: 2,
+        sql: include_str!("../../migrations/sqlite/0002_session_expiry_index.sql"),
+    },
+];
 
 pub struct SqliteStore {
     pool: SqlitePool,
@@ -337,6 +343,10 @@ impl Store for SqliteStore {
             .bind(session.id.clone())
             .bind(session.auth_context.to_string())
             .bind(timestamp(session.expires_at))
+            .execute(&self.pool)
+            .await?;
+        sqlx::query("DELETE FROM auth_session WHERE expires_at < ?")
+            .bind(timestamp(Utc::now()))
             .execute(&self.pool)
             .await?;
         Ok(())
