@@ -20,6 +20,7 @@ cargo bench --locked -p medusa-store-server --bench load --no-run
 
 echo "bench: PostgreSQL for our server" >&2
 PG_URL=$("$ROOT/scripts/postgres/start.sh" "$PG_STATE" | sed -n 's/^DATABASE_URL=//p')
+trap '"$ROOT/scripts/postgres/stop.sh" "$PG_STATE" --purge' EXIT
 
 if ! curl -fsS -m 2 http://127.0.0.1:9000/health >/dev/null 2>&1; then
   echo "bench: real Medusa is not running: starting it with scripts/medusa-reference/start.sh" >&2
