@@ -126,6 +126,21 @@ impl Probes<'_> {
         )
     }
 
+    /// Sends one request; a backend that does not answer ends the profile run.
+    async fn exchange(
+        &self,
+        probe: &str,
+        request: RawRequest<'_>,
+    ) -> Result<Exchange, ProfileError> {
+        self.api
+            .raw(request)
+            .await
+            .map_err(|error| ProfileError::Unreachable {
+                url: self.api.base_url().to_owned(),
+                reason: format!("{probe}: {error}"),
+            })
+    }
+
     async fn send(
         &mut self,
         probe: &str,
@@ -144,14 +159,7 @@ impl Probes<'_> {
                     .collect()
             })
             .unwrap_or_default();
-        let exchange = self
-            .api
-            .raw(request)
-            .await
-            .map_err(|error| ProfileError::Unreachable {
-                url: self.api.base_url().to_owned(),
-                reason: format!("{probe}: {error}"),
-            })?;
+        let exchange = self.exchange(probe, request).await?;
         let spec = &self.config.spec;
         let undocumented_body_keys = body
             .as_ref()
@@ -238,14 +246,7 @@ impl Probes<'_> {
             headers: Vec::new(),
             body: Some(RawBody::json(credentials.to_string())),
         };
-        let exchange = self
-            .api
-            .raw(request)
-            .await
-            .map_err(|error| ProfileError::Unreachable {
-                url: self.api.base_url().to_owned(),
-                reason: format!("{probe}: {error}"),
-            })?;
+        let exchange = self.exchange(probe, request).await?;
         let token = exchange
             .response
             .json()
