@@ -29,7 +29,10 @@ psql_app() { psql -X -q "$ADMIN_URL" -tA "$@"; }
 DATABASE_URL=postgres://app:app@127.0.0.1:$PG_PORT/medusa
 
 # --- The Medusa project, written by hand ------------------------------------------------------
-cp "$HERE/project/package.json" "$HERE/project/tsconfig.json" "$HERE/project/medusa-config.ts" "$PROJECT/"
+# The lock file pins every package of the tree to versions that installed here, so that a registry whose index
+# lags behind a new release cannot break the install.
+cp "$HERE/project/package.json" "$HERE/project/package-lock.json" "$HERE/project/tsconfig.json" \
+  "$HERE/project/medusa-config.ts" "$PROJECT/"
 cat >"$PROJECT/.env" <<ENV
 DATABASE_URL=$DATABASE_URL
 STORE_CORS=http://localhost:8000,http://127.0.0.1:8000
@@ -46,9 +49,9 @@ if [ "$installed" != "$MEDUSA_VERSION" ]; then
     echo "SKIPPED: the npm registry cannot be reached, so Medusa $MEDUSA_VERSION cannot be installed"
     exit 3
   fi
-  log "npm install (1-3 min)..."
-  (cd "$PROJECT" && npm install --no-audit --no-fund --loglevel=error) >"$STATE_DIR/npm-install.log" 2>&1 \
-    || fail "npm install failed (see $STATE_DIR/npm-install.log)"
+  log "npm ci (1-3 min)..."
+  (cd "$PROJECT" && npm ci --no-audit --no-fund --loglevel=error) >"$STATE_DIR/npm-install.log" 2>&1 \
+    || fail "npm ci failed (see $STATE_DIR/npm-install.log)"
 fi
 cd "$PROJECT"
 npx medusa telemetry --disable >/dev/null 2>&1 || true
