@@ -44,10 +44,7 @@ impl Error {
 
 impl From<crate::store::StoreError> for Error {
     fn from(error: crate::store::StoreError) -> Self {
-        use crate::store::StoreError;
-        match error {
-            StoreError::Conflict => Self::Conflict,
-            StoreError::Database(error) => Self::Internal(error.into()),
-        }
+        let crate::store::StoreError::Database(error) = error;
+        Self::Internal(error.into())
     }
 }

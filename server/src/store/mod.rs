@@ -16,9 +16,6 @@ pub use sqlite::SqliteStore;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    /// A concurrent transaction won a race the caller may retry.
-    #[error("the transaction conflicted with another one")]
-    Conflict,
     #[error(transparent)]
     Database(#[from] sqlx::Error),
 }
