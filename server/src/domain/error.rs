@@ -44,7 +44,6 @@ impl Error {
 
 impl From<crate::store::StoreError> for Error {
     fn from(error: crate::store::StoreError) -> Self {
-        let crate::store::StoreError::Database(error) = error;
         Self::Internal(error.into())
     }
 }

@@ -61,25 +61,17 @@ fn api_service(
     .server("http://localhost:9000")
 }
 
-/// The served OpenAPI document, built without a database or a socket. The handlers need an `App`, which needs a
-/// store: an in-memory SQLite pool that is never opened serves, on a runtime of its own (the pool wants one).
+/// The served OpenAPI document, built without a database file or a socket: the handlers need an `App`, which
+/// needs a store, and an in-memory one that is never used serves.
 pub fn openapi_spec() -> String {
-    std::thread::spawn(|| {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .build()
-            .expect("a runtime");
-        runtime.block_on(async {
-            let store: Arc<dyn crate::store::Store> =
-                Arc::new(crate::store::SqliteStore::unopened());
-            api_service(
-                Arc::new(App::new(store, "unused")),
-                SessionCookies::new("unused"),
-            )
-            .spec()
-        })
-    })
-    .join()
-    .expect("building the document does not panic")
+    let store: Arc<dyn crate::store::Store> = Arc::new(
+        crate::store::SqliteStore::in_memory().expect("an in-memory SQLite database opens"),
+    );
+    api_service(
+        Arc::new(App::new(store, "unused")),
+        SessionCookies::new("unused"),
+    )
+    .spec()
 }
 
 pub fn routes(app: Arc<App>, config: &Config) -> impl Endpoint + use<> {

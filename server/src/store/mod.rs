@@ -18,6 +18,12 @@ pub use sqlite::SqliteStore;
 pub enum StoreError {
     #[error(transparent)]
     Database(#[from] sqlx::Error),
+    #[error(transparent)]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("the SQLite writer has stopped")]
+    WriterStopped,
+    #[error("a thread panicked while holding SQLite's reading connections")]
+    ReadersPoisoned,
 }
 
 /// An email/password identity of the `emailpass` provider.

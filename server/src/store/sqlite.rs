@@ -1,21 +1,15 @@
-//! The embedded store. One file, WAL mode; writers take the lock up front (`BEGIN IMMEDIATE`) so concurrent
-//! transactions queue instead of failing half-way. Customer creations, the hot write, are group-committed by one
-//! writer (`sqlite_writer`).
+//! The embedded store. One file, WAL mode, `synchronous = FULL`. Every write goes through one writing thread that
+//! group-commits (`sqlite_writer`); reads run on the calling thread, on a connection of their own.
 
-use std::{str::FromStr, time::Duration};
+use std::{sync::Mutex, time::Duration};
 
 use async_trait::async_trait;
 use chrono::{DateTime, SecondsFormat, Utc};
-use sqlx::{
-    Row, SqliteConnection, SqlitePool,
-    sqlite::{
-        SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
-    },
-};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, params};
 
 use super::{
     AuthIdentity, CreateCustomerOutcome, Migration, PublishableKey, Session, Store, StoreError,
-    is_unique_violation, sqlite_writer::Writer,
+    sqlite_writer::Writer,
 };
 use crate::domain::Customer;
 
@@ -30,188 +24,288 @@ const MIGRATIONS: &[Migration] = &[
     },
 ];
 
+/// How long a statement waits for a lock another process holds (the `keys` commands, a second server).
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
 pub struct SqliteStore {
-    pool: SqlitePool,
-    /// `None` only for the never-opened store of the OpenAPI document.
-    writer: Option<Writer>,
+    writer: Writer,
+    /// `None` for an in-memory database, whose reads go through the writer (it has only that connection).
+    readers: Option<Readers>,
 }
 
-impl SqliteStore {
-    /// Opens (creating if needed) the database at `url`: `sqlite://path`, `sqlite:path` or a plain path.
-    pub async fn connect(url: &str) -> anyhow::Result<Self> {
+/// Where the database is, as SQLite opens it.
+#[derive(Clone)]
+struct Location {
+    path: String,
+    flags: OpenFlags,
+}
+
+impl Location {
+    /// `sqlite://path`, `sqlite:path` or a plain path; `:memory:` (or `sqlite::memory:`) for a database that lives
+    /// as long as the store.
+    fn parse(url: &str) -> Self {
         let path = url
             .strip_prefix("sqlite://")
             .or_else(|| url.strip_prefix("sqlite:"))
             .unwrap_or(url);
-        let options = SqliteConnectOptions::from_str("sqlite:")?
-            .filename(path)
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            // FULL: an acknowledged write survives a power cut, not only a crash of the process.
-            .synchronous(SqliteSynchronous::Full)
-            .busy_timeout(Duration::from_secs(10))
-            .foreign_keys(true);
-        let pool = SqlitePoolOptions::new()
-            .max_connections(8)
-            .connect_with(options.clone())
-            .await?;
-        let mut store = Self { pool, writer: None };
-        store.migrate().await?;
-        store.writer = Some(Writer::start(&options).await?);
-        Ok(store)
-    }
-
-    /// A store over an in-memory database that is opened only when first used; for building the OpenAPI
-    /// document, which never touches storage.
-    pub fn unopened() -> Self {
-        let options =
-            SqliteConnectOptions::from_str("sqlite::memory:").expect("the in-memory URL is valid");
         Self {
-            pool: SqlitePoolOptions::new().connect_lazy_with(options),
-            writer: None,
+            path: path.to_owned(),
+            flags: OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         }
     }
 
-    async fn migrate(&self) -> anyhow::Result<()> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        sqlx::query("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY)")
-            .execute(&mut *tx)
-            .await?;
-        for migration in MIGRATIONS {
-            let applied = sqlx::query("SELECT 1 FROM schema_migrations WHERE version = ?")
-                .bind(migration.version)
-                .fetch_optional(&mut *tx)
-                .await?
-                .is_some();
-            if !applied {
-                sqlx::raw_sql(migration.sql).execute(&mut *tx).await?;
-                sqlx::query("INSERT INTO schema_migrations (version) VALUES (?)")
-                    .bind(migration.version)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-        }
-        tx.commit().await?;
-        Ok(())
+    fn in_memory(&self) -> bool {
+        self.path == ":memory:"
     }
+
+    fn open(&self) -> rusqlite::Result<Connection> {
+        let connection = Connection::open_with_flags(&self.path, self.flags)?;
+        connection.busy_timeout(BUSY_TIMEOUT)?;
+        // FULL: an acknowledged write survives a power cut, not only a crash of the process.
+        connection.execute_batch(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
+        )?;
+        Ok(connection)
+    }
+}
+
+/// Reading connections, each used by one caller at a time. A read is a lookup by a unique key, microseconds of
+/// work, and in WAL mode it never waits for the writer: running it on the caller's thread costs less than handing
+/// it to another thread and back.
+struct Readers {
+    location: Location,
+    idle: Mutex<Vec<Connection>>,
+}
+
+impl Readers {
+    fn read<T>(
+        &self,
+        query: impl FnOnce(&Connection) -> rusqlite::Result<T>,
+    ) -> Result<T, StoreError> {
+        let idle = self
+            .idle
+            .lock()
+            .map_err(|_| StoreError::ReadersPoisoned)?
+            .pop();
+        let connection = match idle {
+            Some(connection) => connection,
+            None => {
+                let connection = self.location.open()?;
+                connection.pragma_update(None, "query_only", true)?;
+                connection
+            }
+        };
+        let result = query(&connection);
+        self.idle
+            .lock()
+            .map_err(|_| StoreError::ReadersPoisoned)?
+            .push(connection);
+        Ok(result?)
+    }
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database at `url` and brings its schema up to date.
+    pub async fn connect(url: &str) -> anyhow::Result<Self> {
+        Self::open(Location::parse(url))
+    }
+
+    /// A store over a fresh in-memory database; for building the OpenAPI document, which never touches storage.
+    pub fn in_memory() -> anyhow::Result<Self> {
+        Self::open(Location::parse(":memory:"))
+    }
+
+    fn open(location: Location) -> anyhow::Result<Self> {
+        let mut connection = location.open()?;
+        migrate(&mut connection)?;
+        let readers = (!location.in_memory()).then(|| Readers {
+            location,
+            idle: Mutex::new(Vec::new()),
+        });
+        Ok(Self {
+            writer: Writer::start(connection)?,
+            readers,
+        })
+    }
+
+    async fn read<T, Q>(&self, query: Q) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        Q: FnMut(&Connection) -> rusqlite::Result<T> + Send + 'static,
+    {
+        match &self.readers {
+            Some(readers) => readers.read(query),
+            None => self.writer.write(query).await,
+        }
+    }
+}
+
+fn migrate(connection: &mut Connection) -> rusqlite::Result<()> {
+    let transaction =
+        connection.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    transaction.execute_batch(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY)",
+    )?;
+    for migration in MIGRATIONS {
+        let applied = transaction
+            .query_row(
+                "SELECT 1 FROM schema_migrations WHERE version = ?1",
+                [migration.version],
+                |_| Ok(()),
+            )
+            .optional()?
+            .is_some();
+        if !applied {
+            transaction.execute_batch(migration.sql)?;
+            transaction.execute(
+                "INSERT INTO schema_migrations (version) VALUES (?1)",
+                [migration.version],
+            )?;
+        }
+    }
+    transaction.commit()
 }
 
 fn timestamp(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
-fn parse_timestamp(text: &str) -> Result<DateTime<Utc>, sqlx::Error> {
+/// A column whose text does not decode (a timestamp, a JSON document).
+fn decode_error(
+    row: &Row,
+    column: &str,
+    error: impl std::error::Error + Send + Sync + 'static,
+) -> rusqlite::Error {
+    let index = row.as_ref().column_index(column).unwrap_or_default();
+    rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Text, Box::new(error))
+}
+
+fn timestamp_at(row: &Row, column: &str) -> rusqlite::Result<DateTime<Utc>> {
+    let text: String = row.get(column)?;
+    parse_timestamp(row, column, &text)
+}
+
+fn optional_timestamp_at(row: &Row, column: &str) -> rusqlite::Result<Option<DateTime<Utc>>> {
+    let text: Option<String> = row.get(column)?;
+    text.map(|text| parse_timestamp(row, column, &text))
+        .transpose()
+}
+
+fn parse_timestamp(row: &Row, column: &str, text: &str) -> rusqlite::Result<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(text)
         .map(|at| at.with_timezone(&Utc))
-        .map_err(|error| sqlx::Error::Decode(error.into()))
+        .map_err(|error| decode_error(row, column, error))
 }
 
-fn optional_timestamp(text: Option<String>) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
-    text.as_deref().map(parse_timestamp).transpose()
-}
-
-fn identity_from_row(row: &SqliteRow) -> Result<AuthIdentity, sqlx::Error> {
+fn identity_from_row(row: &Row) -> rusqlite::Result<AuthIdentity> {
     Ok(AuthIdentity {
-        id: row.try_get("id")?,
-        email: row.try_get("email")?,
-        password_hash: row.try_get("password_hash")?,
-        customer_id: row.try_get("customer_id")?,
+        id: row.get("id")?,
+        email: row.get("email")?,
+        password_hash: row.get("password_hash")?,
+        customer_id: row.get("customer_id")?,
     })
 }
 
-fn customer_from_row(row: &SqliteRow) -> Result<Customer, sqlx::Error> {
-    let metadata: Option<String> = row.try_get("metadata")?;
+fn customer_from_row(row: &Row) -> rusqlite::Result<Customer> {
+    let metadata: Option<String> = row.get("metadata")?;
     let metadata = metadata
         .map(|text| serde_json::from_str(&text))
         .transpose()
-        .map_err(|error| sqlx::Error::Decode(error.into()))?;
+        .map_err(|error| decode_error(row, "metadata", error))?;
     Ok(Customer {
-        id: row.try_get("id")?,
-        email: row.try_get("email")?,
-        company_name: row.try_get("company_name")?,
-        first_name: row.try_get("first_name")?,
-        last_name: row.try_get("last_name")?,
-        phone: row.try_get("phone")?,
+        id: row.get("id")?,
+        email: row.get("email")?,
+        company_name: row.get("company_name")?,
+        first_name: row.get("first_name")?,
+        last_name: row.get("last_name")?,
+        phone: row.get("phone")?,
         metadata,
-        has_account: row.try_get("has_account")?,
-        created_at: parse_timestamp(row.try_get("created_at")?)?,
-        updated_at: parse_timestamp(row.try_get("updated_at")?)?,
-        deleted_at: optional_timestamp(row.try_get("deleted_at")?)?,
+        has_account: row.get("has_account")?,
+        created_at: timestamp_at(row, "created_at")?,
+        updated_at: timestamp_at(row, "updated_at")?,
+        deleted_at: optional_timestamp_at(row, "deleted_at")?,
     })
 }
 
-fn key_from_row(row: &SqliteRow) -> Result<PublishableKey, sqlx::Error> {
+fn key_from_row(row: &Row) -> rusqlite::Result<PublishableKey> {
     Ok(PublishableKey {
-        id: row.try_get("id")?,
-        token: row.try_get("token")?,
-        title: row.try_get("title")?,
-        created_at: parse_timestamp(row.try_get("created_at")?)?,
-        revoked_at: optional_timestamp(row.try_get("revoked_at")?)?,
+        id: row.get("id")?,
+        token: row.get("token")?,
+        title: row.get("title")?,
+        created_at: timestamp_at(row, "created_at")?,
+        revoked_at: optional_timestamp_at(row, "revoked_at")?,
     })
 }
 
-const INSERT_CUSTOMER: &str = "INSERT INTO customer (id, email, company_name, first_name, last_name, phone, metadata, \
-     has_account, created_at, updated_at, deleted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-
-fn insert_customer(
-    customer: &Customer,
-) -> sqlx::query::Query<'static, sqlx::Sqlite, sqlx::sqlite::SqliteArguments> {
-    sqlx::query(INSERT_CUSTOMER)
-        .bind(customer.id.clone())
-        .bind(customer.email.clone())
-        .bind(customer.company_name.clone())
-        .bind(customer.first_name.clone())
-        .bind(customer.last_name.clone())
-        .bind(customer.phone.clone())
-        .bind(
-            customer
-                .metadata
-                .as_ref()
-                .map(|m| serde_json::Value::Object(m.clone()).to_string()),
-        )
-        .bind(customer.has_account)
-        .bind(timestamp(customer.created_at))
-        .bind(timestamp(customer.updated_at))
-        .bind(customer.deleted_at.map(timestamp))
+fn is_unique_violation(error: &rusqlite::Error) -> bool {
+    matches!(
+        error.sqlite_error(),
+        Some(failure) if failure.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+            || failure.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
+    )
 }
 
-/// One creation inside a write transaction (which holds SQLite's write lock, so nothing changes between its
+/// Inserts the customer; `false` when the unique index `(email, has_account) WHERE deleted_at IS NULL` refuses
+/// it. The failed statement is undone alone; an enclosing transaction goes on.
+fn insert_customer(connection: &Connection, customer: &Customer) -> rusqlite::Result<bool> {
+    let metadata = customer
+        .metadata
+        .as_ref()
+        .map(|m| serde_json::Value::Object(m.clone()).to_string());
+    let inserted = connection
+        .prepare_cached(
+            "INSERT INTO customer (id, email, company_name, first_name, last_name, phone, metadata, \
+             has_account, created_at, updated_at, deleted_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        )?
+        .execute(params![
+            customer.id,
+            customer.email,
+            customer.company_name,
+            customer.first_name,
+            customer.last_name,
+            customer.phone,
+            metadata,
+            customer.has_account,
+            timestamp(customer.created_at),
+            timestamp(customer.updated_at),
+            customer.deleted_at.map(timestamp),
+        ]);
+    match inserted {
+        Ok(_) => Ok(true),
+        Err(error) if is_unique_violation(&error) => Ok(false),
+        Err(error) => Err(error),
+    }
+}
+
+/// One creation inside the writer's transaction (which holds SQLite's write lock, so nothing changes between its
 /// statements). Three statements when it succeeds; the outcomes and their precedence are those of the trait: an
 /// email that has an account wins over an identity that is missing or already linked. The insert relies on the
-/// unique index `(email, has_account) WHERE deleted_at IS NULL`, which is exactly "the email has an account".
-/// A failed statement (the unique violation) is undone alone; the transaction goes on.
-pub(super) async fn create_in_transaction(
-    connection: &mut SqliteConnection,
+/// unique index, which is exactly "the email has an account".
+fn create_customer(
+    connection: &Connection,
     identity_id: &str,
     customer: &Customer,
-) -> Result<CreateCustomerOutcome, StoreError> {
-    let link: Option<Option<String>> =
-        sqlx::query_scalar("SELECT customer_id FROM auth_identity WHERE id = ?")
-            .bind(identity_id.to_owned())
-            .fetch_optional(&mut *connection)
-            .await?;
+) -> rusqlite::Result<CreateCustomerOutcome> {
+    let link: Option<Option<String>> = connection
+        .prepare_cached("SELECT customer_id FROM auth_identity WHERE id = ?1")?
+        .query_row([identity_id], |row| row.get(0))
+        .optional()?;
     if let Some(None) = link {
-        match insert_customer(customer).execute(&mut *connection).await {
-            Ok(_) => {}
-            Err(error) if is_unique_violation(&error) => {
-                return Ok(CreateCustomerOutcome::EmailHasAccount);
-            }
-            Err(error) => return Err(error.into()),
+        if !insert_customer(connection, customer)? {
+            return Ok(CreateCustomerOutcome::EmailHasAccount);
         }
-        sqlx::query("UPDATE auth_identity SET customer_id = ? WHERE id = ?")
-            .bind(customer.id.clone())
-            .bind(identity_id.to_owned())
-            .execute(&mut *connection)
-            .await?;
+        connection
+            .prepare_cached("UPDATE auth_identity SET customer_id = ?1 WHERE id = ?2")?
+            .execute([&customer.id, identity_id])?;
         return Ok(CreateCustomerOutcome::Created);
     }
-    let has_account = sqlx::query(
-        "SELECT 1 FROM customer WHERE email = ? AND has_account AND deleted_at IS NULL",
-    )
-    .bind(customer.email.clone())
-    .fetch_optional(&mut *connection)
-    .await?
-    .is_some();
+    let has_account = connection
+        .prepare_cached(
+            "SELECT 1 FROM customer WHERE email = ?1 AND has_account AND deleted_at IS NULL",
+        )?
+        .exists([&customer.email])?;
     Ok(if has_account {
         CreateCustomerOutcome::EmailHasAccount
     } else if link.is_some() {
@@ -221,40 +315,56 @@ pub(super) async fn create_in_transaction(
     })
 }
 
+const SELECT_KEY_BY_TOKEN: &str = "SELECT * FROM publishable_key WHERE token = ?1";
+
 #[async_trait]
 impl Store for SqliteStore {
     async fn identity_by_email(&self, email: &str) -> Result<Option<AuthIdentity>, StoreError> {
-        let row = sqlx::query("SELECT * FROM auth_identity WHERE email = ?")
-            .bind(email.to_owned())
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(row.as_ref().map(identity_from_row).transpose()?)
+        let email = email.to_owned();
+        self.read(move |connection| {
+            connection
+                .prepare_cached("SELECT * FROM auth_identity WHERE email = ?1")?
+                .query_row([&email], identity_from_row)
+                .optional()
+        })
+        .await
     }
 
     async fn identity(&self, id: &str) -> Result<Option<AuthIdentity>, StoreError> {
-        let row = sqlx::query("SELECT * FROM auth_identity WHERE id = ?")
-            .bind(id.to_owned())
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(row.as_ref().map(identity_from_row).transpose()?)
+        let id = id.to_owned();
+        self.read(move |connection| {
+            connection
+                .prepare_cached("SELECT * FROM auth_identity WHERE id = ?1")?
+                .query_row([&id], identity_from_row)
+                .optional()
+        })
+        .await
     }
 
     async fn insert_identity(&self, identity: &AuthIdentity) -> Result<bool, StoreError> {
-        let result = sqlx::query(
-            "INSERT INTO auth_identity (id, email, password_hash, customer_id, created_at) VALUES (?, ?, ?, ?, ?)",
-        )
-        .bind(identity.id.clone())
-        .bind(identity.email.clone())
-        .bind(identity.password_hash.clone())
-        .bind(identity.customer_id.clone())
-        .bind(timestamp(Utc::now()))
-        .execute(&self.pool)
-        .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(error) if is_unique_violation(&error) => Ok(false),
-            Err(error) => Err(error.into()),
-        }
+        let identity = identity.clone();
+        let created_at = timestamp(Utc::now());
+        self.writer
+            .write(move |connection| {
+                let inserted = connection
+                    .prepare_cached(
+                        "INSERT INTO auth_identity (id, email, password_hash, customer_id, created_at) \
+                         VALUES (?1, ?2, ?3, ?4, ?5)",
+                    )?
+                    .execute(params![
+                        identity.id,
+                        identity.email,
+                        identity.password_hash,
+                        identity.customer_id,
+                        created_at,
+                    ]);
+                match inserted {
+                    Ok(_) => Ok(true),
+                    Err(error) if is_unique_violation(&error) => Ok(false),
+                    Err(error) => Err(error),
+                }
+            })
+            .await
     }
 
     async fn create_customer_for_identity(
@@ -262,50 +372,58 @@ impl Store for SqliteStore {
         identity_id: &str,
         customer: &Customer,
     ) -> Result<CreateCustomerOutcome, StoreError> {
-        if let Some(writer) = &self.writer {
-            return writer
-                .create_customer_for_identity(identity_id, customer)
-                .await;
-        }
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let outcome = create_in_transaction(&mut tx, identity_id, customer).await?;
-        tx.commit().await?;
-        Ok(outcome)
+        let identity_id = identity_id.to_owned();
+        let customer = customer.clone();
+        self.writer
+            .write(move |connection| create_customer(connection, &identity_id, &customer))
+            .await
     }
 
     async fn insert_guest_customer(&self, customer: &Customer) -> Result<bool, StoreError> {
-        match insert_customer(customer).execute(&self.pool).await {
-            Ok(_) => Ok(true),
-            Err(error) if is_unique_violation(&error) => Ok(false),
-            Err(error) => Err(error.into()),
-        }
+        let customer = customer.clone();
+        self.writer
+            .write(move |connection| insert_customer(connection, &customer))
+            .await
     }
 
     async fn customer(&self, id: &str) -> Result<Option<Customer>, StoreError> {
-        let row = sqlx::query("SELECT * FROM customer WHERE id = ? AND deleted_at IS NULL")
-            .bind(id.to_owned())
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(row.as_ref().map(customer_from_row).transpose()?)
+        let id = id.to_owned();
+        self.read(move |connection| {
+            connection
+                .prepare_cached("SELECT * FROM customer WHERE id = ?1 AND deleted_at IS NULL")?
+                .query_row([&id], customer_from_row)
+                .optional()
+        })
+        .await
     }
 
     async fn insert_publishable_key(&self, key: &PublishableKey) -> Result<(), StoreError> {
-        sqlx::query("INSERT INTO publishable_key (id, token, title, created_at, revoked_at) VALUES (?, ?, ?, ?, ?)")
-            .bind(key.id.clone())
-            .bind(key.token.clone())
-            .bind(key.title.clone())
-            .bind(timestamp(key.created_at))
-            .bind(key.revoked_at.map(timestamp))
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+        let key = key.clone();
+        self.writer
+            .write(move |connection| {
+                connection.execute(
+                    "INSERT INTO publishable_key (id, token, title, created_at, revoked_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                    params![
+                        key.id,
+                        key.token,
+                        key.title,
+                        timestamp(key.created_at),
+                        key.revoked_at.map(timestamp),
+                    ],
+                )?;
+                Ok(())
+            })
+            .await
     }
 
     async fn publishable_keys(&self) -> Result<Vec<PublishableKey>, StoreError> {
-        let rows = sqlx::query("SELECT * FROM publishable_key ORDER BY created_at, id")
-            .fetch_all(&self.pool)
-            .await?;
-        Ok(rows.iter().map(key_from_row).collect::<Result<_, _>>()?)
+        self.read(|connection| {
+            connection
+                .prepare("SELECT * FROM publishable_key ORDER BY created_at, id")?
+                .query_map([], key_from_row)?
+                .collect()
+        })
+        .await
     }
 
     async fn revoke_publishable_key(
@@ -313,65 +431,88 @@ impl Store for SqliteStore {
         id_or_token: &str,
         at: DateTime<Utc>,
     ) -> Result<Option<PublishableKey>, StoreError> {
-        sqlx::query("UPDATE publishable_key SET revoked_at = ? WHERE (id = ? OR token = ?) AND revoked_at IS NULL")
-            .bind(timestamp(at))
-            .bind(id_or_token.to_owned())
-            .bind(id_or_token.to_owned())
-            .execute(&self.pool)
-            .await?;
-        let row = sqlx::query("SELECT * FROM publishable_key WHERE id = ? OR token = ?")
-            .bind(id_or_token.to_owned())
-            .bind(id_or_token.to_owned())
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(row.as_ref().map(key_from_row).transpose()?)
+        let id_or_token = id_or_token.to_owned();
+        self.writer
+            .write(move |connection| {
+                connection.execute(
+                    "UPDATE publishable_key SET revoked_at = ?1 \
+                     WHERE (id = ?2 OR token = ?2) AND revoked_at IS NULL",
+                    params![timestamp(at), id_or_token],
+                )?;
+                connection
+                    .query_row(
+                        "SELECT * FROM publishable_key WHERE id = ?1 OR token = ?1",
+                        [&id_or_token],
+                        key_from_row,
+                    )
+                    .optional()
+            })
+            .await
     }
 
     async fn publishable_key_by_token(
         &self,
         token: &str,
     ) -> Result<Option<PublishableKey>, StoreError> {
-        let row = sqlx::query("SELECT * FROM publishable_key WHERE token = ?")
-            .bind(token.to_owned())
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(row.as_ref().map(key_from_row).transpose()?)
+        let token = token.to_owned();
+        self.read(move |connection| {
+            connection
+                .prepare_cached(SELECT_KEY_BY_TOKEN)?
+                .query_row([&token], key_from_row)
+                .optional()
+        })
+        .await
     }
 
     async fn insert_session(&self, session: &Session) -> Result<(), StoreError> {
-        sqlx::query("INSERT INTO auth_session (id, auth_context, expires_at) VALUES (?, ?, ?)")
-            .bind(session.id.clone())
-            .bind(session.auth_context.to_string())
-            .bind(timestamp(session.expires_at))
-            .execute(&self.pool)
-            .await?;
-        sqlx::query("DELETE FROM auth_session WHERE expires_at < ?")
-            .bind(timestamp(Utc::now()))
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+        let session = session.clone();
+        self.writer
+            .write(move |connection| {
+                connection
+                    .prepare_cached(
+                        "INSERT INTO auth_session (id, auth_context, expires_at) VALUES (?1, ?2, ?3)",
+                    )?
+                    .execute(params![
+                        session.id,
+                        session.auth_context.to_string(),
+                        timestamp(session.expires_at),
+                    ])?;
+                connection
+                    .prepare_cached("DELETE FROM auth_session WHERE expires_at < ?1")?
+                    .execute([timestamp(Utc::now())])?;
+                Ok(())
+            })
+            .await
     }
 
     async fn session(&self, id: &str) -> Result<Option<Session>, StoreError> {
-        let row = sqlx::query("SELECT * FROM auth_session WHERE id = ?")
-            .bind(id.to_owned())
-            .fetch_optional(&self.pool)
-            .await?;
-        let Some(row) = row else { return Ok(None) };
-        let context: String = row.try_get("auth_context")?;
-        Ok(Some(Session {
-            id: row.try_get("id")?,
-            auth_context: serde_json::from_str(&context)
-                .map_err(|e| sqlx::Error::Decode(e.into()))?,
-            expires_at: parse_timestamp(row.try_get("expires_at")?)?,
-        }))
+        let id = id.to_owned();
+        self.read(move |connection| {
+            connection
+                .prepare_cached("SELECT * FROM auth_session WHERE id = ?1")?
+                .query_row([&id], |row| {
+                    let context: String = row.get("auth_context")?;
+                    Ok(Session {
+                        id: row.get("id")?,
+                        auth_context: serde_json::from_str(&context)
+                            .map_err(|error| decode_error(row, "auth_context", error))?,
+                        expires_at: timestamp_at(row, "expires_at")?,
+                    })
+                })
+                .optional()
+        })
+        .await
     }
 
     async fn delete_session(&self, id: &str) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM auth_session WHERE id = ?")
-            .bind(id.to_owned())
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+        let id = id.to_owned();
+        self.writer
+            .write(move |connection| {
+                connection
+                    .prepare_cached("DELETE FROM auth_session WHERE id = ?1")?
+                    .execute([&id])?;
+                Ok(())
+            })
+            .await
     }
 }

@@ -1,91 +1,118 @@
-//! Group commit for SQLite. Every customer creation goes to one writer task that owns one connection: it takes
-//! all the creations waiting (up to `MAX_BATCH`), runs them one after the other in one `BEGIN IMMEDIATE`
-//! transaction, commits once (one WAL fsync, `synchronous = FULL`) and only then answers each caller. An answer
-//! therefore always follows a durable commit, as before; what changes is that 32 concurrent creations cost one
-//! fsync instead of 32, and that they no longer fight for SQLite's write lock (whose busy handler sleeps).
+//! Group commit for SQLite. Every write goes to one thread that owns the one writing connection: it takes all the
+//! writes waiting (up to `MAX_BATCH`), runs them one after the other in one `BEGIN IMMEDIATE` transaction, commits
+//! once (one WAL fsync, `synchronous = FULL`) and only then answers each caller. An answer therefore always follows
+//! a durable commit; what group commit changes is that 32 concurrent creations cost one fsync instead of 32, and
+//! that they never fight for SQLite's write lock (whose busy handler sleeps).
 //!
-//! Inside the transaction the creations run serially, so each sees the ones before it: the race between two
-//! creations of one email or one identity is settled exactly as by separate transactions.
+//! The thread is a plain OS thread with a synchronous connection: a batch costs one hand-off each way, however many
+//! statements it runs (through an async driver, every statement was a round trip to a worker thread, and those
+//! context switches, not SQLite, were what limited creations).
+//!
+//! Inside the transaction the writes run serially, so each sees the ones before it: a race between two creations
+//! of one email or one identity is settled exactly as by separate transactions.
 
-use sqlx::{Connection, SqliteConnection, sqlite::SqliteConnectOptions};
-use tokio::sync::{mpsc, oneshot};
+use std::sync::mpsc;
 
-use super::{CreateCustomerOutcome, StoreError, sqlite::create_in_transaction};
-use crate::domain::Customer;
+use rusqlite::{Connection, TransactionBehavior};
+use tokio::sync::oneshot;
 
-/// The most creations committed together.
+use super::StoreError;
+
+/// The most writes committed together.
 const MAX_BATCH: usize = 256;
 
-struct Job {
-    identity_id: String,
-    customer: Customer,
-    reply: oneshot::Sender<Result<CreateCustomerOutcome, StoreError>>,
+/// A write waiting for its batch.
+trait Job: Send {
+    /// Runs the write inside the batch's transaction. It may run twice: alone again, if its batch was rolled back.
+    fn run(&mut self, connection: &Connection) -> rusqlite::Result<()>;
+    /// Answers the caller, once the transaction that ran the write committed, or failed.
+    fn answer(self: Box<Self>, committed: rusqlite::Result<()>);
+}
+
+struct Pending<T, W> {
+    write: W,
+    outcome: Option<T>,
+    reply: oneshot::Sender<Result<T, StoreError>>,
+}
+
+impl<T, W> Job for Pending<T, W>
+where
+    T: Send,
+    W: FnMut(&Connection) -> rusqlite::Result<T> + Send,
+{
+    fn run(&mut self, connection: &Connection) -> rusqlite::Result<()> {
+        self.outcome = Some((self.write)(connection)?);
+        Ok(())
+    }
+
+    fn answer(self: Box<Self>, committed: rusqlite::Result<()>) {
+        let Pending { outcome, reply, .. } = *self;
+        let result = committed
+            .map(|()| outcome.expect("every write of a committed transaction ran to its outcome"));
+        // The caller may have gone (its request was dropped); the write stands.
+        let _ = reply.send(result.map_err(StoreError::from));
+    }
 }
 
 pub(super) struct Writer {
-    jobs: mpsc::Sender<Job>,
+    jobs: mpsc::Sender<Box<dyn Job>>,
 }
 
 impl Writer {
-    pub async fn start(options: &SqliteConnectOptions) -> anyhow::Result<Self> {
-        let connection = SqliteConnection::connect_with(options).await?;
-        let (jobs, queue) = mpsc::channel(4 * MAX_BATCH);
-        tokio::spawn(run(connection, queue));
+    /// Starts the writing thread; it stops once the writer is dropped and the writes already queued are done.
+    pub fn start(connection: Connection) -> std::io::Result<Self> {
+        let (jobs, queue) = mpsc::channel();
+        std::thread::Builder::new()
+            .name("sqlite-writer".into())
+            .spawn(move || run(connection, queue))?;
         Ok(Self { jobs })
     }
 
-    pub async fn create_customer_for_identity(
-        &self,
-        identity_id: &str,
-        customer: &Customer,
-    ) -> Result<CreateCustomerOutcome, StoreError> {
+    /// Runs `write` in the next batch and returns its result once that batch committed. A statement that fails
+    /// inside `write` (a unique violation it handles) is undone alone by SQLite; an error it returns fails its
+    /// batch, which is then retried write by write.
+    pub async fn write<T, W>(&self, write: W) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        W: FnMut(&Connection) -> rusqlite::Result<T> + Send + 'static,
+    {
         let (reply, answer) = oneshot::channel();
-        let job = Job {
-            identity_id: identity_id.to_owned(),
-            customer: customer.clone(),
+        let job = Pending {
+            write,
+            outcome: None,
             reply,
         };
-        self.jobs.send(job).await.map_err(|_| stopped())?;
-        answer.await.map_err(|_| stopped())?
+        self.jobs
+            .send(Box::new(job))
+            .map_err(|_| StoreError::WriterStopped)?;
+        answer.await.map_err(|_| StoreError::WriterStopped)?
     }
 }
 
-fn stopped() -> StoreError {
-    StoreError::Database(sqlx::Error::WorkerCrashed)
-}
-
-async fn run(mut connection: SqliteConnection, mut queue: mpsc::Receiver<Job>) {
-    let mut batch = Vec::with_capacity(MAX_BATCH);
-    while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        match commit(&mut connection, &batch).await {
-            Ok(outcomes) => {
-                for (job, outcome) in batch.drain(..).zip(outcomes) {
-                    let _ = job.reply.send(Ok(outcome));
-                }
-            }
-            // Nothing of the batch was committed: retry each alone, so that only a creation that fails by
-            // itself fails.
+fn run(mut connection: Connection, queue: mpsc::Receiver<Box<dyn Job>>) {
+    while let Ok(first) = queue.recv() {
+        let mut batch = Vec::with_capacity(MAX_BATCH);
+        batch.push(first);
+        batch.extend(queue.try_iter().take(MAX_BATCH - 1));
+        match commit(&mut connection, &mut batch) {
+            Ok(()) => batch.into_iter().for_each(|job| job.answer(Ok(()))),
+            // Nothing of the batch was committed: retry each alone, so that only a write that fails by itself
+            // fails.
             Err(_) => {
-                for job in batch.drain(..) {
-                    let outcome = commit(&mut connection, std::slice::from_ref(&job))
-                        .await
-                        .map(|mut outcomes| outcomes.remove(0));
-                    let _ = job.reply.send(outcome);
+                for mut job in batch {
+                    let committed = commit(&mut connection, std::slice::from_mut(&mut job));
+                    job.answer(committed);
                 }
             }
         }
     }
 }
 
-async fn commit(
-    connection: &mut SqliteConnection,
-    jobs: &[Job],
-) -> Result<Vec<CreateCustomerOutcome>, StoreError> {
-    let mut tx = connection.begin_with("BEGIN IMMEDIATE").await?;
-    let mut outcomes = Vec::with_capacity(jobs.len());
-    for job in jobs {
-        outcomes.push(create_in_transaction(&mut tx, &job.identity_id, &job.customer).await?);
+fn commit(connection: &mut Connection, jobs: &mut [Box<dyn Job>]) -> rusqlite::Result<()> {
+    // Dropped without a commit, the transaction rolls back.
+    let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    for job in jobs.iter_mut() {
+        job.run(&transaction)?;
     }
-    tx.commit().await?;
-    Ok(outcomes)
+    transaction.commit()
 }
