@@ -32,8 +32,12 @@ pub struct PostgresStore {
 
 impl PostgresStore {
     pub async fn connect(url: &str) -> anyhow::Result<Self> {
+        // sqlx pings each connection as it returns to the pool, and by default again before each use: a round trip
+        // in front of every query. The ping on return still discards connections broken in use; each connection
+        // that dies while idle (a database restart) fails one query.
         let pool = PgPoolOptions::new()
             .max_connections(16)
+            .test_before_acquire(false)
             .connect(url)
             .await?;
         let store = Self { pool };
@@ -307,16 +311,16 @@ impl Store for PostgresStore {
     }
 
     async fn insert_session(&self, session: &Session) -> Result<(), StoreError> {
-        sqlx::query("INSERT INTO auth_session (id, auth_context, expires_at) VALUES ($1, $2, $3)")
-            .bind(session.id.clone())
-            .bind(session.auth_context.to_string())
-            .bind(session.expires_at)
-            .execute(&self.pool)
-            .await?;
-        sqlx::query("DELETE FROM auth_session WHERE expires_at < $1")
-            .bind(Utc::now())
-            .execute(&self.pool)
-            .await?;
+        sqlx::query(
+            "WITH expired AS (DELETE FROM auth_session WHERE expires_at < $4) \
+             INSERT INTO auth_session (id, auth_context, expires_at) VALUES ($1, $2, $3)",
+        )
+        .bind(session.id.clone())
+        .bind(session.auth_context.to_string())
+        .bind(session.expires_at)
+        .bind(Utc::now())
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 
