@@ -38,6 +38,22 @@ on_every_store! {
         assert_eq!(integrity_violations(&server.database_url).await, (0, 0, 0));
     }
 
+    async fn thirty_two_creates_over_four_tokens_with_one_email_succeed_once_and_the_rest_are_duplicates(server: TestServer) {
+        // Those on the winner's identity find it linked, but the account it just committed takes precedence.
+        let mut tokens = Vec::new();
+        for n in 0..4 {
+            tokens.push(server.registration_token(&format!("race-both-{n}@example.com")).await);
+        }
+        let body = json!({"email": "race-both-0@example.com"});
+        let attempts = (0..CONTENDERS).map(|n| server.create_customer(&tokens[n % tokens.len()], &body));
+        let answers = join_all(attempts).await;
+        assert_eq!(answers.iter().filter(|(status, _)| *status == 200).count(), 1, "{answers:?}");
+        for (status, body) in answers.iter().filter(|(status, _)| *status != 200) {
+            assert_eq!((*status, body["type"].as_str()), (422, Some("duplicate_error")), "{body}");
+        }
+        assert_eq!(integrity_violations(&server.database_url).await, (0, 0, 0));
+    }
+
     async fn concurrent_registrations_of_one_email_yield_one_identity(server: TestServer) {
         let attempts = (0..8).map(|_| server.register("same@example.com", "supersecret"));
         let answers = join_all(attempts).await;

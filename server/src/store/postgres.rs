@@ -1,5 +1,6 @@
 //! The PostgreSQL store, for several stateless servers on one database. Races between servers are settled by
-//! the database: a unique index per (email, has_account) and a conditional update of the identity's link.
+//! the database: a unique index per (email, has_account) and a row lock on the identity being linked. Each request
+//! path is one statement in autocommit, because round trips, not the database's work, bound the throughput.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -31,8 +32,12 @@ pub struct PostgresStore {
 
 impl PostgresStore {
     pub async fn connect(url: &str) -> anyhow::Result<Self> {
+        // sqlx pings each connection as it returns to the pool, and by default again before each use: a round trip
+        // in front of every query. The ping on return still discards connections broken in use; each connection
+        // that dies while idle (a database restart) fails one query.
         let pool = PgPoolOptions::new()
             .max_connections(16)
+            .test_before_acquire(false)
             .connect(url)
             .await?;
         let store = Self { pool };
@@ -112,25 +117,70 @@ const SELECT_CUSTOMER: &str = "SELECT id, email, company_name, first_name, last_
      metadata::text AS metadata, has_account, created_at, updated_at, deleted_at FROM customer \
      WHERE id = $1 AND deleted_at IS NULL";
 
-fn insert_customer(
-    customer: &Customer,
-) -> sqlx::query::Query<'static, sqlx::Postgres, sqlx::postgres::PgArguments> {
-    sqlx::query(
-        "INSERT INTO customer (id, email, company_name, first_name, last_name, phone, metadata, has_account, \
-         created_at, updated_at, deleted_at) VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $10, $11)",
-    )
-    .bind(customer.id.clone())
-    .bind(customer.email.clone())
-    .bind(customer.company_name.clone())
-    .bind(customer.first_name.clone())
-    .bind(customer.last_name.clone())
-    .bind(customer.phone.clone())
-    .bind(customer.metadata.as_ref().map(|m| serde_json::Value::Object(m.clone()).to_string()))
-    .bind(customer.has_account)
-    .bind(customer.created_at)
-    .bind(customer.updated_at)
-    .bind(customer.deleted_at)
+type PgQuery = sqlx::query::Query<'static, sqlx::Postgres, sqlx::postgres::PgArguments>;
+
+/// Binds a customer as $1 to $11, in the order of `customer`'s columns.
+fn bind_customer(query: PgQuery, customer: &Customer) -> PgQuery {
+    query
+        .bind(customer.id.clone())
+        .bind(customer.email.clone())
+        .bind(customer.company_name.clone())
+        .bind(customer.first_name.clone())
+        .bind(customer.last_name.clone())
+        .bind(customer.phone.clone())
+        .bind(
+            customer
+                .metadata
+                .as_ref()
+                .map(|m| serde_json::Value::Object(m.clone()).to_string()),
+        )
+        .bind(customer.has_account)
+        .bind(customer.created_at)
+        .bind(customer.updated_at)
+        .bind(customer.deleted_at)
 }
+
+fn insert_customer(customer: &Customer) -> PgQuery {
+    bind_customer(
+        sqlx::query(
+            "INSERT INTO customer (id, email, company_name, first_name, last_name, phone, metadata, has_account, \
+             created_at, updated_at, deleted_at) VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $10, $11)",
+        ),
+        customer,
+    )
+}
+
+/// Creates the customer ($1 to $11) of the identity $12 in one autocommit statement: lock the identity if it has
+/// no customer, insert the customer unless its email already has an account, link the identity to what was inserted.
+///
+/// Why this is right under READ COMMITTED, although every part reads one snapshot:
+/// - `FOR UPDATE` waits for a concurrent creation holding the identity, then re-checks `customer_id IS NULL` on the
+///   row as that creation committed it: one identity admits one creation at a time, and only while unlinked.
+/// - `ON CONFLICT DO NOTHING` waits for a concurrent insert of the same account email and skips only if it commits,
+///   so no unique violation escapes; an aborted rival leaves the way open.
+/// - The insert reads its row from the lock and the link reads its id from the insert, so the statement commits
+///   both or neither, and the link updates the very row it locked.
+/// - A statement waits for an identity before it holds anything, and for an email while holding only its identity,
+///   on a rival already past its own identity wait: no wait cycle, no deadlock.
+const CREATE_CUSTOMER_FOR_IDENTITY: &str = "\
+    WITH identity AS ( \
+        SELECT id FROM auth_identity WHERE id = $12 AND customer_id IS NULL FOR UPDATE \
+    ), inserted AS ( \
+        INSERT INTO customer (id, email, company_name, first_name, last_name, phone, metadata, has_account, \
+            created_at, updated_at, deleted_at) \
+        SELECT $1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $10, $11 FROM identity \
+        ON CONFLICT (email, has_account) WHERE deleted_at IS NULL DO NOTHING \
+        RETURNING id \
+    ), linked AS ( \
+        UPDATE auth_identity SET customer_id = inserted.id FROM inserted WHERE auth_identity.id = $12 \
+        RETURNING auth_identity.id \
+    ) \
+    SELECT EXISTS (SELECT FROM identity) AS identity_was_free, EXISTS (SELECT FROM linked) AS created";
+
+/// Why the identity $2 could not be taken for a customer with email $1, read in a fresh snapshot.
+const WHY_THE_IDENTITY_WAS_NOT_FREE: &str = "\
+    SELECT EXISTS (SELECT FROM customer WHERE email = $1 AND has_account AND deleted_at IS NULL) AS email_has_account, \
+        EXISTS (SELECT FROM auth_identity WHERE id = $2) AS identity_exists";
 
 #[async_trait]
 impl Store for PostgresStore {
@@ -169,47 +219,32 @@ impl Store for PostgresStore {
         identity_id: &str,
         customer: &Customer,
     ) -> Result<CreateCustomerOutcome, StoreError> {
-        let mut tx = self.pool.begin().await?;
-        let has_account = sqlx::query(
-            "SELECT 1 FROM customer WHERE email = $1 AND has_account AND deleted_at IS NULL",
-        )
-        .bind(customer.email.clone())
-        .fetch_optional(&mut *tx)
-        .await?
-        .is_some();
-        if has_account {
+        let row = bind_customer(sqlx::query(CREATE_CUSTOMER_FOR_IDENTITY), customer)
+            .bind(identity_id.to_owned())
+            .fetch_one(&self.pool)
+            .await?;
+        if row.try_get("created")? {
+            return Ok(CreateCustomerOutcome::Created);
+        }
+        if row.try_get("identity_was_free")? {
+            // The identity was locked and unlinked, so only a committed account with this email stopped the insert.
             return Ok(CreateCustomerOutcome::EmailHasAccount);
         }
-        match insert_customer(customer).execute(&mut *tx).await {
-            Ok(_) => {}
-            Err(error) if is_unique_violation(&error) => {
-                return Ok(CreateCustomerOutcome::EmailHasAccount);
-            }
-            Err(error) => return Err(error.into()),
-        }
-        // Under READ COMMITTED a concurrent link blocks this update, which then sees the committed link.
-        let linked = sqlx::query(
-            "UPDATE auth_identity SET customer_id = $1 WHERE id = $2 AND customer_id IS NULL",
-        )
-        .bind(customer.id.clone())
-        .bind(identity_id.to_owned())
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if linked == 0 {
-            let exists = sqlx::query("SELECT 1 FROM auth_identity WHERE id = $1")
-                .bind(identity_id.to_owned())
-                .fetch_optional(&mut *tx)
-                .await?
-                .is_some();
-            return Ok(if exists {
-                CreateCustomerOutcome::IdentityLinked
-            } else {
-                CreateCustomerOutcome::IdentityMissing
-            });
-        }
-        tx.commit().await?;
-        Ok(CreateCustomerOutcome::Created)
+        // The identity is missing or linked, but an account with this email takes precedence, and it may have been
+        // committed by the very creation that linked the identity, after this statement's snapshot: ask again in a
+        // new one. Identities are never deleted or unlinked, so the answer is that of a moment within this call.
+        let row = sqlx::query(WHY_THE_IDENTITY_WAS_NOT_FREE)
+            .bind(customer.email.clone())
+            .bind(identity_id.to_owned())
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(if row.try_get("email_has_account")? {
+            CreateCustomerOutcome::EmailHasAccount
+        } else if row.try_get("identity_exists")? {
+            CreateCustomerOutcome::IdentityLinked
+        } else {
+            CreateCustomerOutcome::IdentityMissing
+        })
     }
 
     async fn insert_guest_customer(&self, customer: &Customer) -> Result<bool, StoreError> {
@@ -276,16 +311,16 @@ impl Store for PostgresStore {
     }
 
     async fn insert_session(&self, session: &Session) -> Result<(), StoreError> {
-        sqlx::query("INSERT INTO auth_session (id, auth_context, expires_at) VALUES ($1, $2, $3)")
-            .bind(session.id.clone())
-            .bind(session.auth_context.to_string())
-            .bind(session.expires_at)
-            .execute(&self.pool)
-            .await?;
-        sqlx::query("DELETE FROM auth_session WHERE expires_at < $1")
-            .bind(Utc::now())
-            .execute(&self.pool)
-            .await?;
+        sqlx::query(
+            "WITH expired AS (DELETE FROM auth_session WHERE expires_at < $4) \
+             INSERT INTO auth_session (id, auth_context, expires_at) VALUES ($1, $2, $3)",
+        )
+        .bind(session.id.clone())
+        .bind(session.auth_context.to_string())
+        .bind(session.expires_at)
+        .bind(Utc::now())
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 
