@@ -1,8 +1,11 @@
-use integration_tests::TestServer;
+use std::time::{Duration, Instant};
+
+use integration_tests::{TestServer, on_every_store};
 use medusa_store_server::{
     cli,
     config::{CustomersCommand, KeysCommand},
 };
+use sqlx::Connection;
 
 async fn keys(server: &TestServer, command: KeysCommand) -> anyhow::Result<String> {
     let mut out = Vec::new();
@@ -85,5 +88,98 @@ async fn a_guest_customer_can_be_created_once_per_email() {
         cli::customers(&server.app, command(), &mut Vec::new())
             .await
             .is_err()
+    );
+}
+
+/// Asks `GET /store/customers/me` with the server's key until it is refused (400), for at most `within`.
+async fn key_refused_within(server: &TestServer, within: Duration) -> bool {
+    let deadline = Instant::now() + within;
+    loop {
+        let request = server
+            .http
+            .get(server.url("/store/customers/me"))
+            .header("x-publishable-api-key", &server.publishable_key);
+        match server.send(request).await.0 {
+            400 => return true,
+            401 => {}
+            other => panic!("unexpected status {other}"),
+        }
+        if Instant::now() > deadline {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+on_every_store! {
+    async fn a_key_revoked_by_another_process_stops_working_on_a_running_server(server: TestServer) {
+        // Used twice, so that a server that caches keys has it cached.
+        for _ in 0..2 {
+            assert!(!key_refused_within(&server, Duration::ZERO).await);
+        }
+        // What `medusa-store-server keys revoke` does in a process of its own: a store of its own, same database.
+        let other_process = medusa_store_server::store::connect(&server.database_url).await.unwrap();
+        other_process
+            .revoke_publishable_key(&server.publishable_key, chrono::Utc::now())
+            .await
+            .unwrap()
+            .expect("the key exists");
+        // On PostgreSQL the change reaches the server as a notification, within milliseconds.
+        assert!(key_refused_within(&server, Duration::from_secs(2)).await, "the revoked key still works");
+    }
+}
+
+/// The server listens for key changes on a connection of its own. Killed, it is replaced, and meanwhile no key is
+/// served from memory.
+#[tokio::test]
+async fn a_postgres_server_listens_again_after_its_listening_connection_is_killed() {
+    let Some(server) = TestServer::start_postgres().await else {
+        return;
+    };
+    let mut admin = sqlx::PgConnection::connect(&server.database_url)
+        .await
+        .unwrap();
+    const LISTENERS: &str = "SELECT pid FROM pg_stat_activity \
+        WHERE datname = current_database() AND query = 'LISTEN \"publishable_key_changed\"'";
+    async fn listener(admin: &mut sqlx::PgConnection) -> Option<i32> {
+        sqlx::query_scalar(LISTENERS)
+            .fetch_optional(admin)
+            .await
+            .unwrap()
+    }
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let first = loop {
+        if let Some(pid) = listener(&mut admin).await {
+            break pid;
+        }
+        assert!(Instant::now() < deadline, "the server never listened");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    };
+    assert!(!key_refused_within(&server, Duration::ZERO).await);
+    sqlx::query("SELECT pg_terminate_backend($1)")
+        .bind(first)
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        match listener(&mut admin).await {
+            Some(pid) if pid != first => break,
+            _ => assert!(Instant::now() < deadline, "the server did not listen again"),
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(!key_refused_within(&server, Duration::ZERO).await);
+    let other_process = medusa_store_server::store::connect(&server.database_url)
+        .await
+        .unwrap();
+    other_process
+        .revoke_publishable_key(&server.publishable_key, chrono::Utc::now())
+        .await
+        .unwrap()
+        .expect("the key exists");
+    assert!(
+        key_refused_within(&server, Duration::from_secs(2)).await,
+        "the revoked key still works"
     );
 }

@@ -2,6 +2,8 @@
 //! Every multi-step write is one transaction, so a failure never leaves a half-created customer.
 
 mod postgres;
+mod postgres_connections;
+mod publishable_key_cache;
 mod sqlite;
 mod sqlite_writer;
 

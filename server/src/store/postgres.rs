@@ -2,13 +2,20 @@
 //! the database: a unique index per (email, has_account) and a row lock on the identity being linked. Each request
 //! path is one statement in autocommit, because round trips, not the database's work, bound the throughput.
 
+use std::{str::FromStr, sync::Arc};
+
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sqlx::{PgPool, Row, postgres::PgPoolOptions, postgres::PgRow};
+use sqlx::{
+    Connection, Row,
+    postgres::{PgConnectOptions, PgRow},
+};
 
 use super::{
     AuthIdentity, CreateCustomerOutcome, Migration, PublishableKey, Session, Store, StoreError,
     is_unique_violation,
+    postgres_connections::{Connections, PgQuery},
+    publishable_key_cache::PublishableKeyCache,
 };
 use crate::domain::Customer;
 
@@ -21,54 +28,70 @@ const MIGRATIONS: &[Migration] = &[
         version: 2,
         sql: include_str!("../../migrations/postgres/0002_session_expiry_index.sql"),
     },
+    Migration {
+        version: 3,
+        sql: include_str!("../../migrations/postgres/0003_publishable_key_changes.sql"),
+    },
 ];
 
 /// Serialises concurrent migrations of servers starting together.
 const MIGRATION_LOCK: i64 = 0x6d65_6475_7361;
 
 pub struct PostgresStore {
-    pool: PgPool,
+    connections: Connections,
+    keys: Arc<PublishableKeyCache>,
+    listening: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for PostgresStore {
+    fn drop(&mut self) {
+        self.listening.abort();
+    }
 }
 
 impl PostgresStore {
     pub async fn connect(url: &str) -> anyhow::Result<Self> {
-        // sqlx pings each connection as it returns to the pool, and by default again before each use: a round trip
-        // in front of every query. The ping on return still discards connections broken in use; each connection
-        // that dies while idle (a database restart) fails one query.
-        let pool = PgPoolOptions::new()
-            .max_connections(16)
-            .test_before_acquire(false)
-            .connect(url)
-            .await?;
-        let store = Self { pool };
+        let options = PgConnectOptions::from_str(url)?;
+        let keys = Arc::new(PublishableKeyCache::default());
+        let store = Self {
+            connections: Connections::new(options.clone(), 16),
+            listening: tokio::spawn(keys.clone().listen(options)),
+            keys,
+        };
         store.migrate().await?;
         Ok(store)
     }
 
     async fn migrate(&self) -> anyhow::Result<()> {
-        let mut tx = self.pool.begin().await?;
-        sqlx::query("SELECT pg_advisory_xact_lock($1)")
-            .bind(MIGRATION_LOCK)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY)")
-            .execute(&mut *tx)
-            .await?;
-        for migration in MIGRATIONS {
-            let applied = sqlx::query("SELECT 1 FROM schema_migrations WHERE version = $1")
-                .bind(migration.version)
-                .fetch_optional(&mut *tx)
-                .await?
-                .is_some();
-            if !applied {
-                sqlx::raw_sql(migration.sql).execute(&mut *tx).await?;
-                sqlx::query("INSERT INTO schema_migrations (version) VALUES ($1)")
-                    .bind(migration.version)
+        self.connections
+            .run(async |connection| {
+                let mut tx = connection.begin().await?;
+                sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                    .bind(MIGRATION_LOCK)
                     .execute(&mut *tx)
                     .await?;
-            }
-        }
-        tx.commit().await?;
+                sqlx::query(
+                    "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY)",
+                )
+                .execute(&mut *tx)
+                .await?;
+                for migration in MIGRATIONS {
+                    let applied = sqlx::query("SELECT 1 FROM schema_migrations WHERE version = $1")
+                        .bind(migration.version)
+                        .fetch_optional(&mut *tx)
+                        .await?
+                        .is_some();
+                    if !applied {
+                        sqlx::raw_sql(migration.sql).execute(&mut *tx).await?;
+                        sqlx::query("INSERT INTO schema_migrations (version) VALUES ($1)")
+                            .bind(migration.version)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                }
+                tx.commit().await
+            })
+            .await?;
         Ok(())
     }
 }
@@ -116,8 +139,6 @@ fn key_from_row(row: &PgRow) -> Result<PublishableKey, sqlx::Error> {
 const SELECT_CUSTOMER: &str = "SELECT id, email, company_name, first_name, last_name, phone, \
      metadata::text AS metadata, has_account, created_at, updated_at, deleted_at FROM customer \
      WHERE id = $1 AND deleted_at IS NULL";
-
-type PgQuery = sqlx::query::Query<'static, sqlx::Postgres, sqlx::postgres::PgArguments>;
 
 /// Binds a customer as $1 to $11, in the order of `customer`'s columns.
 fn bind_customer(query: PgQuery, customer: &Customer) -> PgQuery {
@@ -185,32 +206,28 @@ const WHY_THE_IDENTITY_WAS_NOT_FREE: &str = "\
 #[async_trait]
 impl Store for PostgresStore {
     async fn identity_by_email(&self, email: &str) -> Result<Option<AuthIdentity>, StoreError> {
-        let row = sqlx::query("SELECT * FROM auth_identity WHERE email = $1")
-            .bind(email.to_owned())
-            .fetch_optional(&self.pool)
-            .await?;
+        let query =
+            sqlx::query("SELECT * FROM auth_identity WHERE email = $1").bind(email.to_owned());
+        let row = self.connections.fetch_optional(query).await?;
         Ok(row.as_ref().map(identity_from_row).transpose()?)
     }
 
     async fn identity(&self, id: &str) -> Result<Option<AuthIdentity>, StoreError> {
-        let row = sqlx::query("SELECT * FROM auth_identity WHERE id = $1")
-            .bind(id.to_owned())
-            .fetch_optional(&self.pool)
-            .await?;
+        let query = sqlx::query("SELECT * FROM auth_identity WHERE id = $1").bind(id.to_owned());
+        let row = self.connections.fetch_optional(query).await?;
         Ok(row.as_ref().map(identity_from_row).transpose()?)
     }
 
     async fn insert_identity(&self, identity: &AuthIdentity) -> Result<bool, StoreError> {
-        let result = sqlx::query(
+        let query = sqlx::query(
             "INSERT INTO auth_identity (id, email, password_hash, customer_id, created_at) \
              VALUES ($1, $2, $3, $4, now()) ON CONFLICT (email) DO NOTHING",
         )
         .bind(identity.id.clone())
         .bind(identity.email.clone())
         .bind(identity.password_hash.clone())
-        .bind(identity.customer_id.clone())
-        .execute(&self.pool)
-        .await?;
+        .bind(identity.customer_id.clone());
+        let result = self.connections.execute(query).await?;
         Ok(result.rows_affected() == 1)
     }
 
@@ -219,10 +236,9 @@ impl Store for PostgresStore {
         identity_id: &str,
         customer: &Customer,
     ) -> Result<CreateCustomerOutcome, StoreError> {
-        let row = bind_customer(sqlx::query(CREATE_CUSTOMER_FOR_IDENTITY), customer)
-            .bind(identity_id.to_owned())
-            .fetch_one(&self.pool)
-            .await?;
+        let query = bind_customer(sqlx::query(CREATE_CUSTOMER_FOR_IDENTITY), customer)
+            .bind(identity_id.to_owned());
+        let row = self.connections.fetch_one(query).await?;
         if row.try_get("created")? {
             return Ok(CreateCustomerOutcome::Created);
         }
@@ -233,11 +249,10 @@ impl Store for PostgresStore {
         // The identity is missing or linked, but an account with this email takes precedence, and it may have been
         // committed by the very creation that linked the identity, after this statement's snapshot: ask again in a
         // new one. Identities are never deleted or unlinked, so the answer is that of a moment within this call.
-        let row = sqlx::query(WHY_THE_IDENTITY_WAS_NOT_FREE)
+        let query = sqlx::query(WHY_THE_IDENTITY_WAS_NOT_FREE)
             .bind(customer.email.clone())
-            .bind(identity_id.to_owned())
-            .fetch_one(&self.pool)
-            .await?;
+            .bind(identity_id.to_owned());
+        let row = self.connections.fetch_one(query).await?;
         Ok(if row.try_get("email_has_account")? {
             CreateCustomerOutcome::EmailHasAccount
         } else if row.try_get("identity_exists")? {
@@ -248,7 +263,7 @@ impl Store for PostgresStore {
     }
 
     async fn insert_guest_customer(&self, customer: &Customer) -> Result<bool, StoreError> {
-        match insert_customer(customer).execute(&self.pool).await {
+        match self.connections.execute(insert_customer(customer)).await {
             Ok(_) => Ok(true),
             Err(error) if is_unique_violation(&error) => Ok(false),
             Err(error) => Err(error.into()),
@@ -256,29 +271,27 @@ impl Store for PostgresStore {
     }
 
     async fn customer(&self, id: &str) -> Result<Option<Customer>, StoreError> {
-        let row = sqlx::query(SELECT_CUSTOMER)
-            .bind(id.to_owned())
-            .fetch_optional(&self.pool)
-            .await?;
+        let query = sqlx::query(SELECT_CUSTOMER).bind(id.to_owned());
+        let row = self.connections.fetch_optional(query).await?;
         Ok(row.as_ref().map(customer_from_row).transpose()?)
     }
 
     async fn insert_publishable_key(&self, key: &PublishableKey) -> Result<(), StoreError> {
-        sqlx::query("INSERT INTO publishable_key (id, token, title, created_at, revoked_at) VALUES ($1, $2, $3, $4, $5)")
-            .bind(key.id.clone())
-            .bind(key.token.clone())
-            .bind(key.title.clone())
-            .bind(key.created_at)
-            .bind(key.revoked_at)
-            .execute(&self.pool)
-            .await?;
+        let query = sqlx::query(
+            "INSERT INTO publishable_key (id, token, title, created_at, revoked_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(key.id.clone())
+        .bind(key.token.clone())
+        .bind(key.title.clone())
+        .bind(key.created_at)
+        .bind(key.revoked_at);
+        self.connections.execute(query).await?;
         Ok(())
     }
 
     async fn publishable_keys(&self) -> Result<Vec<PublishableKey>, StoreError> {
-        let rows = sqlx::query("SELECT * FROM publishable_key ORDER BY created_at, id")
-            .fetch_all(&self.pool)
-            .await?;
+        let query = sqlx::query("SELECT * FROM publishable_key ORDER BY created_at, id");
+        let rows = self.connections.fetch_all(query).await?;
         Ok(rows.iter().map(key_from_row).collect::<Result<_, _>>()?)
     }
 
@@ -287,15 +300,17 @@ impl Store for PostgresStore {
         id_or_token: &str,
         at: DateTime<Utc>,
     ) -> Result<Option<PublishableKey>, StoreError> {
-        sqlx::query("UPDATE publishable_key SET revoked_at = $1 WHERE (id = $2 OR token = $2) AND revoked_at IS NULL")
-            .bind(at)
-            .bind(id_or_token.to_owned())
-            .execute(&self.pool)
-            .await?;
-        let row = sqlx::query("SELECT * FROM publishable_key WHERE id = $1 OR token = $1")
-            .bind(id_or_token.to_owned())
-            .fetch_optional(&self.pool)
-            .await?;
+        let query = sqlx::query(
+            "UPDATE publishable_key SET revoked_at = $1 WHERE (id = $2 OR token = $2) AND revoked_at IS NULL",
+        )
+        .bind(at)
+        .bind(id_or_token.to_owned());
+        self.connections.execute(query).await?;
+        // This server stops serving the key now; the others when the trigger's notification reaches them.
+        self.keys.clear();
+        let query = sqlx::query("SELECT * FROM publishable_key WHERE id = $1 OR token = $1")
+            .bind(id_or_token.to_owned());
+        let row = self.connections.fetch_optional(query).await?;
         Ok(row.as_ref().map(key_from_row).transpose()?)
     }
 
@@ -303,33 +318,39 @@ impl Store for PostgresStore {
         &self,
         token: &str,
     ) -> Result<Option<PublishableKey>, StoreError> {
-        let row = sqlx::query("SELECT * FROM publishable_key WHERE token = $1")
-            .bind(token.to_owned())
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(row.as_ref().map(key_from_row).transpose()?)
+        let lookup = match self.keys.get(token) {
+            Ok(key) => return Ok(Some(key)),
+            Err(lookup) => lookup,
+        };
+        let query =
+            sqlx::query("SELECT * FROM publishable_key WHERE token = $1").bind(token.to_owned());
+        let row = self.connections.fetch_optional(query).await?;
+        let key = row.as_ref().map(key_from_row).transpose()?;
+        // An unknown token is not cached: a key created a moment later must work at once.
+        if let (Some(lookup), Some(key)) = (lookup, &key) {
+            self.keys.put(lookup, key);
+        }
+        Ok(key)
     }
 
     async fn insert_session(&self, session: &Session) -> Result<(), StoreError> {
-        sqlx::query(
+        let query = sqlx::query(
             "WITH expired AS (DELETE FROM auth_session WHERE expires_at < $4) \
              INSERT INTO auth_session (id, auth_context, expires_at) VALUES ($1, $2, $3)",
         )
         .bind(session.id.clone())
         .bind(session.auth_context.to_string())
         .bind(session.expires_at)
-        .bind(Utc::now())
-        .execute(&self.pool)
-        .await?;
+        .bind(Utc::now());
+        self.connections.execute(query).await?;
         Ok(())
     }
 
     async fn session(&self, id: &str) -> Result<Option<Session>, StoreError> {
-        let row = sqlx::query("SELECT * FROM auth_session WHERE id = $1")
-            .bind(id.to_owned())
-            .fetch_optional(&self.pool)
-            .await?;
-        let Some(row) = row else { return Ok(None) };
+        let query = sqlx::query("SELECT * FROM auth_session WHERE id = $1").bind(id.to_owned());
+        let Some(row) = self.connections.fetch_optional(query).await? else {
+            return Ok(None);
+        };
         let context: String = row.try_get("auth_context")?;
         Ok(Some(Session {
             id: row.try_get("id")?,
@@ -340,10 +361,8 @@ impl Store for PostgresStore {
     }
 
     async fn delete_session(&self, id: &str) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM auth_session WHERE id = $1")
-            .bind(id.to_owned())
-            .execute(&self.pool)
-            .await?;
+        let query = sqlx::query("DELETE FROM auth_session WHERE id = $1").bind(id.to_owned());
+        self.connections.execute(query).await?;
         Ok(())
     }
 }
