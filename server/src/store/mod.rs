@@ -24,8 +24,6 @@ pub enum StoreError {
     Sqlite(#[from] rusqlite::Error),
     #[error("the SQLite writer has stopped")]
     WriterStopped,
-    #[error("a thread panicked while holding SQLite's reading connections")]
-    ReadersPoisoned,
 }
 
 /// An email/password identity of the `emailpass` provider.

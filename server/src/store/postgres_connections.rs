@@ -23,6 +23,10 @@ pub(super) type PgQuery = Query<'static, Postgres, PgArguments>;
 /// A connection idle for longer is tested (a round trip) before it is used again.
 const TEST_AFTER_IDLE: Duration = Duration::from_secs(1);
 
+/// How long a statement may wait for a connection (sqlx's pool default): a database that does not answer fails
+/// requests instead of piling them up.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(30);
+
 pub(super) struct Connections {
     options: PgConnectOptions,
     /// With the time each was given back.
@@ -52,12 +56,17 @@ impl Connections {
         &self,
         work: impl AsyncFnOnce(&mut PgConnection) -> Result<T, sqlx::Error>,
     ) -> Result<T, sqlx::Error> {
-        let _permit = self
-            .open
-            .acquire()
+        let acquire = async {
+            let permit = self
+                .open
+                .acquire()
+                .await
+                .expect("the semaphore is never closed");
+            Ok::<_, sqlx::Error>((permit, self.idle_or_new().await?))
+        };
+        let (_permit, connection) = tokio::time::timeout(ACQUIRE_TIMEOUT, acquire)
             .await
-            .expect("the semaphore is never closed");
-        let connection = self.idle_or_new().await?;
+            .map_err(|_| sqlx::Error::PoolTimedOut)??;
         let mut lent = Lent {
             connections: self,
             connection: Some(connection),

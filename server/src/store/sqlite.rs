@@ -33,11 +33,9 @@ pub struct SqliteStore {
     readers: Option<Readers>,
 }
 
-/// Where the database is, as SQLite opens it.
-#[derive(Clone)]
+/// Where the database is.
 struct Location {
     path: String,
-    flags: OpenFlags,
 }
 
 impl Location {
@@ -50,9 +48,6 @@ impl Location {
             .unwrap_or(url);
         Self {
             path: path.to_owned(),
-            flags: OpenFlags::SQLITE_OPEN_READ_WRITE
-                | OpenFlags::SQLITE_OPEN_CREATE
-                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         }
     }
 
@@ -61,7 +56,10 @@ impl Location {
     }
 
     fn open(&self) -> rusqlite::Result<Connection> {
-        let connection = Connection::open_with_flags(&self.path, self.flags)?;
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let connection = Connection::open_with_flags(&self.path, flags)?;
         connection.busy_timeout(BUSY_TIMEOUT)?;
         // FULL: an acknowledged write survives a power cut, not only a crash of the process.
         connection.execute_batch(
@@ -73,7 +71,8 @@ impl Location {
 
 /// Reading connections, each used by one caller at a time. A read is a lookup by a unique key, microseconds of
 /// work, and in WAL mode it never waits for the writer: running it on the caller's thread costs less than handing
-/// it to another thread and back.
+/// it to another thread and back. (Only another process recovering the WAL after a crash can make it wait, up to
+/// the busy timeout.)
 struct Readers {
     location: Location,
     idle: Mutex<Vec<Connection>>,
@@ -84,11 +83,8 @@ impl Readers {
         &self,
         query: impl FnOnce(&Connection) -> rusqlite::Result<T>,
     ) -> Result<T, StoreError> {
-        let idle = self
-            .idle
-            .lock()
-            .map_err(|_| StoreError::ReadersPoisoned)?
-            .pop();
+        // The lock is never held across a query, so nothing can poison it.
+        let idle = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
         let connection = match idle {
             Some(connection) => connection,
             None => {
@@ -100,7 +96,7 @@ impl Readers {
         let result = query(&connection);
         self.idle
             .lock()
-            .map_err(|_| StoreError::ReadersPoisoned)?
+            .unwrap_or_else(|e| e.into_inner())
             .push(connection);
         Ok(result?)
     }

@@ -11,7 +11,7 @@
 //! Inside the transaction the writes run serially, so each sees the ones before it: a race between two creations
 //! of one email or one identity is settled exactly as by separate transactions.
 
-use std::sync::mpsc;
+use std::{panic::AssertUnwindSafe, sync::mpsc};
 
 use rusqlite::{Connection, TransactionBehavior};
 use tokio::sync::oneshot;
@@ -112,7 +112,57 @@ fn commit(connection: &mut Connection, jobs: &mut [Box<dyn Job>]) -> rusqlite::R
     // Dropped without a commit, the transaction rolls back.
     let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
     for job in jobs.iter_mut() {
-        job.run(&transaction)?;
+        // A write that panics (a bug) fails like a write that errs, instead of taking every later write with it.
+        std::panic::catch_unwind(AssertUnwindSafe(|| job.run(&transaction)))
+            .unwrap_or_else(|_| Err(panicked()))?;
     }
     transaction.commit()
+}
+
+fn panicked() -> rusqlite::Error {
+    rusqlite::Error::SqliteFailure(
+        rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_INTERNAL),
+        Some("a write panicked".into()),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn writer() -> Writer {
+        let connection = Connection::open_in_memory().unwrap();
+        connection
+            .execute_batch("CREATE TABLE t (n INTEGER PRIMARY KEY)")
+            .unwrap();
+        Writer::start(connection).unwrap()
+    }
+
+    fn insert(n: i64) -> impl FnMut(&Connection) -> rusqlite::Result<usize> + Send + 'static {
+        move |connection| connection.execute("INSERT INTO t (n) VALUES (?1)", [n])
+    }
+
+    fn count(connection: &Connection) -> rusqlite::Result<i64> {
+        connection.query_row("SELECT count(*) FROM t", [], |row| row.get(0))
+    }
+
+    #[tokio::test]
+    async fn a_failing_write_fails_alone_and_the_writer_goes_on() {
+        let writer = writer();
+        let (good, bad, panicking) = tokio::join!(
+            writer.write(insert(1)),
+            // A second row with the same key: a statement error, which fails its batch.
+            writer.write(|connection: &Connection| {
+                connection.execute("INSERT INTO t (n) VALUES (2)", [])?;
+                connection.execute("INSERT INTO t (n) VALUES (2)", [])
+            }),
+            writer.write(|_: &Connection| -> rusqlite::Result<()> { panic!("a bug") }),
+        );
+        assert_eq!(good.unwrap(), 1);
+        assert!(bad.is_err());
+        assert!(panicking.is_err());
+        assert_eq!(writer.write(insert(3)).await.unwrap(), 1);
+        // The failed write left nothing behind: only rows 1 and 3.
+        assert_eq!(writer.write(count).await.unwrap(), 2);
+    }
 }
