@@ -6,11 +6,13 @@
 //! used while this server listens to the database: a trigger notifies `publishable_key_changed` on every change to
 //! the table, and each notification empties the cache. While the listening connection is down (or not yet up),
 //! nothing is served from the cache. Revocation time is kept with the key and checked by the caller on every use.
+//! A cached key is also read again after `MAX_AGE`, in case notifications are lost on the way (a proxy in front of
+//! the database that does not forward them).
 
 use std::{
     collections::HashMap,
     sync::{Arc, Mutex},
-    time::Duration,
+    time::{Duration, Instant},
 };
 
 use sqlx::postgres::{PgConnectOptions, PgListener};
@@ -19,6 +21,9 @@ use super::PublishableKey;
 
 /// What the trigger of migration 0003 notifies.
 const CHANNEL: &str = "publishable_key_changed";
+
+/// The longest a key is served from memory without reading it again.
+const MAX_AGE: Duration = Duration::from_secs(5);
 
 /// How long to wait before listening again after the connection was lost.
 const RECONNECT_DELAY: Duration = Duration::from_millis(500);
@@ -33,7 +38,8 @@ struct State {
     listening: bool,
     /// Bumped by every change: a lookup that read the database before a change must not cache what it read.
     generation: u64,
-    keys: HashMap<String, PublishableKey>,
+    /// With the time each was read.
+    keys: HashMap<String, (PublishableKey, Instant)>,
 }
 
 /// Proof of when a lookup started, for caching what it reads.
@@ -46,18 +52,19 @@ impl PublishableKeyCache {
         if !state.listening {
             return Err(None);
         }
-        state
-            .keys
-            .get(token)
-            .cloned()
-            .ok_or(Some(Lookup(state.generation)))
+        match state.keys.get(token) {
+            Some((key, read_at)) if read_at.elapsed() < MAX_AGE => Ok(key.clone()),
+            _ => Err(Some(Lookup(state.generation))),
+        }
     }
 
     /// Caches a key read by `lookup`, unless the table changed since it started.
     pub fn put(&self, lookup: Lookup, key: &PublishableKey) {
         let mut state = self.state();
         if state.listening && state.generation == lookup.0 {
-            state.keys.insert(key.token.clone(), key.clone());
+            state
+                .keys
+                .insert(key.token.clone(), (key.clone(), Instant::now()));
         }
     }
 
@@ -103,5 +110,43 @@ impl PublishableKeyCache {
             self.clear();
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key() -> PublishableKey {
+        PublishableKey {
+            id: "apk_1".into(),
+            token: "pk_1".into(),
+            title: "t".into(),
+            created_at: chrono::Utc::now(),
+            revoked_at: None,
+        }
+    }
+
+    #[test]
+    fn nothing_is_cached_until_listening_nor_what_was_read_before_a_change() {
+        let cache = PublishableKeyCache::default();
+        assert!(matches!(cache.get("pk_1"), Err(None)));
+        cache.set_listening(true);
+        let Err(Some(before_change)) = cache.get("pk_1") else {
+            panic!("a miss while listening")
+        };
+        cache.clear();
+        cache.put(before_change, &key());
+        assert!(cache.get("pk_1").is_err(), "read before the change");
+        let Err(Some(after_change)) = cache.get("pk_1") else {
+            panic!("a miss")
+        };
+        cache.put(after_change, &key());
+        assert_eq!(
+            cache.get("pk_1").map(|key| key.id).ok().as_deref(),
+            Some("apk_1")
+        );
+        cache.set_listening(false);
+        assert!(matches!(cache.get("pk_1"), Err(None)));
     }
 }
