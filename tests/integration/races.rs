@@ -54,6 +54,30 @@ on_every_store! {
         assert_eq!(integrity_violations(&server.database_url).await, (0, 0, 0));
     }
 
+    async fn a_token_raced_with_a_taken_email_and_a_free_one_creates_the_free_one(server: TestServer) {
+        // In either order the taken email is refused (422) and the free one is created: first, or after the
+        // taken one failed without using the identity. 16 such pairs at once, so that they share batches.
+        server.signed_up_customer("race-taken@example.com").await;
+        let mut tokens = Vec::new();
+        for n in 0..CONTENDERS / 2 {
+            tokens.push(server.registration_token(&format!("race-pair-{n}@example.com")).await);
+        }
+        let taken = json!({"email": "race-taken@example.com"});
+        let free: Vec<_> = (0..tokens.len())
+            .map(|n| json!({"email": format!("race-pair-{n}@example.com")}))
+            .collect();
+        let attempts = tokens.iter().zip(&free).flat_map(|(token, free)| {
+            [server.create_customer(token, &taken), server.create_customer(token, free)]
+        });
+        let answers = join_all(attempts).await;
+        for pair in answers.chunks(2) {
+            let [(taken_status, taken_body), (free_status, free_body)] = pair else { unreachable!() };
+            assert_eq!(*taken_status, 422, "{taken_body}");
+            assert_eq!(*free_status, 200, "{free_body}");
+        }
+        assert_eq!(integrity_violations(&server.database_url).await, (0, 0, 0));
+    }
+
     async fn concurrent_registrations_of_one_email_yield_one_identity(server: TestServer) {
         let attempts = (0..8).map(|_| server.register("same@example.com", "supersecret"));
         let answers = join_all(attempts).await;

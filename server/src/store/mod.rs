@@ -3,6 +3,7 @@
 
 mod postgres;
 mod postgres_connections;
+mod postgres_group_commit;
 mod publishable_key_cache;
 mod sqlite;
 mod sqlite_writer;

@@ -1,6 +1,7 @@
 //! The PostgreSQL store, for several stateless servers on one database. Races between servers are settled by
 //! the database: a unique index per (email, has_account) and a row lock on the identity being linked. Each request
-//! path is one statement in autocommit, because round trips, not the database's work, bound the throughput.
+//! path is one statement in autocommit, because round trips, not the database's work, bound the throughput; the
+//! creations waiting together share one (`postgres_group_commit`).
 
 use std::{str::FromStr, sync::Arc};
 
@@ -15,6 +16,7 @@ use super::{
     AuthIdentity, CreateCustomerOutcome, Migration, PublishableKey, Session, Store, StoreError,
     is_unique_violation,
     postgres_connections::{Connections, PgQuery},
+    postgres_group_commit::{Creation, GroupCommit},
     publishable_key_cache::PublishableKeyCache,
 };
 use crate::domain::Customer;
@@ -38,7 +40,8 @@ const MIGRATIONS: &[Migration] = &[
 const MIGRATION_LOCK: i64 = 0x6d65_6475_7361;
 
 pub struct PostgresStore {
-    connections: Connections,
+    connections: Arc<Connections>,
+    creations: GroupCommit,
     keys: Arc<PublishableKeyCache>,
     listening: tokio::task::JoinHandle<()>,
 }
@@ -51,10 +54,15 @@ impl Drop for PostgresStore {
 
 impl PostgresStore {
     pub async fn connect(url: &str) -> anyhow::Result<Self> {
-        let options = PgConnectOptions::from_str(url)?;
+        // Every statement is prepared once per connection; planning the batch statement anew at each execution
+        // (PostgreSQL's first five, and whenever it prefers a custom plan) costs more than running it.
+        let options =
+            PgConnectOptions::from_str(url)?.options([("plan_cache_mode", "force_generic_plan")]);
         let keys = Arc::new(PublishableKeyCache::default());
+        let connections = Arc::new(Connections::new(options.clone(), 16));
         let store = Self {
-            connections: Connections::new(options.clone(), 16),
+            creations: GroupCommit::start(connections.clone()),
+            connections,
             listening: tokio::spawn(keys.clone().listen(options)),
             keys,
         };
@@ -171,37 +179,11 @@ fn insert_customer(customer: &Customer) -> PgQuery {
     )
 }
 
-/// Creates the customer ($1 to $11) of the identity $12 in one autocommit statement: lock the identity if it has
-/// no customer, insert the customer unless its email already has an account, link the identity to what was inserted.
-///
-/// Why this is right under READ COMMITTED, although every part reads one snapshot:
-/// - `FOR UPDATE` waits for a concurrent creation holding the identity, then re-checks `customer_id IS NULL` on the
-///   row as that creation committed it: one identity admits one creation at a time, and only while unlinked.
-/// - `ON CONFLICT DO NOTHING` waits for a concurrent insert of the same account email and skips only if it commits,
-///   so no unique violation escapes; an aborted rival leaves the way open.
-/// - The insert reads its row from the lock and the link reads its id from the insert, so the statement commits
-///   both or neither, and the link updates the very row it locked.
-/// - A statement waits for an identity before it holds anything, and for an email while holding only its identity,
-///   on a rival already past its own identity wait: no wait cycle, no deadlock.
-const CREATE_CUSTOMER_FOR_IDENTITY: &str = "\
-    WITH identity AS ( \
-        SELECT id FROM auth_identity WHERE id = $12 AND customer_id IS NULL FOR UPDATE \
-    ), inserted AS ( \
-        INSERT INTO customer (id, email, company_name, first_name, last_name, phone, metadata, has_account, \
-            created_at, updated_at, deleted_at) \
-        SELECT $1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $10, $11 FROM identity \
-        ON CONFLICT (email, has_account) WHERE deleted_at IS NULL DO NOTHING \
-        RETURNING id \
-    ), linked AS ( \
-        UPDATE auth_identity SET customer_id = inserted.id FROM inserted WHERE auth_identity.id = $12 \
-        RETURNING auth_identity.id \
-    ) \
-    SELECT EXISTS (SELECT FROM identity) AS identity_was_free, EXISTS (SELECT FROM linked) AS created";
-
 /// Why the identity $2 could not be taken for a customer with email $1, read in a fresh snapshot.
 const WHY_THE_IDENTITY_WAS_NOT_FREE: &str = "\
     SELECT EXISTS (SELECT FROM customer WHERE email = $1 AND has_account AND deleted_at IS NULL) AS email_has_account, \
-        EXISTS (SELECT FROM auth_identity WHERE id = $2) AS identity_exists";
+        EXISTS (SELECT FROM auth_identity WHERE id = $2) AS identity_exists, \
+        EXISTS (SELECT FROM auth_identity WHERE id = $2 AND customer_id IS NOT NULL) AS identity_linked";
 
 #[async_trait]
 impl Store for PostgresStore {
@@ -236,30 +218,39 @@ impl Store for PostgresStore {
         identity_id: &str,
         customer: &Customer,
     ) -> Result<CreateCustomerOutcome, StoreError> {
-        let query = bind_customer(sqlx::query(CREATE_CUSTOMER_FOR_IDENTITY), customer)
-            .bind(identity_id.to_owned());
-        let row = self.connections.fetch_one(query).await?;
-        if row.try_get("created")? {
-            return Ok(CreateCustomerOutcome::Created);
+        loop {
+            let creation = Creation {
+                identity_id: identity_id.to_owned(),
+                customer: customer.clone(),
+            };
+            let attempt = self.creations.attempt(creation).await?;
+            if attempt.created {
+                return Ok(CreateCustomerOutcome::Created);
+            }
+            if attempt.identity_was_free {
+                // The identity was locked and unlinked, so only an account with this email stopped the insert.
+                return Ok(CreateCustomerOutcome::EmailHasAccount);
+            }
+            // The identity is missing or linked, but an account with this email takes precedence, and it may have
+            // been committed by the very creation that linked the identity, after this statement's snapshot: ask
+            // again in a new one. Identities are never deleted or unlinked, so the answer is that of a moment
+            // within this call.
+            let query = sqlx::query(WHY_THE_IDENTITY_WAS_NOT_FREE)
+                .bind(customer.email.clone())
+                .bind(identity_id.to_owned());
+            let row = self.connections.fetch_one(query).await?;
+            if row.try_get("email_has_account")? {
+                return Ok(CreateCustomerOutcome::EmailHasAccount);
+            }
+            if !row.try_get::<bool, _>("identity_exists")? {
+                return Ok(CreateCustomerOutcome::IdentityMissing);
+            }
+            if row.try_get("identity_linked")? {
+                return Ok(CreateCustomerOutcome::IdentityLinked);
+            }
+            // Still free: an earlier creation of the same batch had the identity and failed on its own email.
+            // This one comes after it, as in the batch's order: try again.
         }
-        if row.try_get("identity_was_free")? {
-            // The identity was locked and unlinked, so only a committed account with this email stopped the insert.
-            return Ok(CreateCustomerOutcome::EmailHasAccount);
-        }
-        // The identity is missing or linked, but an account with this email takes precedence, and it may have been
-        // committed by the very creation that linked the identity, after this statement's snapshot: ask again in a
-        // new one. Identities are never deleted or unlinked, so the answer is that of a moment within this call.
-        let query = sqlx::query(WHY_THE_IDENTITY_WAS_NOT_FREE)
-            .bind(customer.email.clone())
-            .bind(identity_id.to_owned());
-        let row = self.connections.fetch_one(query).await?;
-        Ok(if row.try_get("email_has_account")? {
-            CreateCustomerOutcome::EmailHasAccount
-        } else if row.try_get("identity_exists")? {
-            CreateCustomerOutcome::IdentityLinked
-        } else {
-            CreateCustomerOutcome::IdentityMissing
-        })
     }
 
     async fn insert_guest_customer(&self, customer: &Customer) -> Result<bool, StoreError> {
