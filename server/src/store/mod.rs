@@ -121,6 +121,10 @@ pub(crate) struct Migration {
     pub sql: &'static str,
 }
 
-pub(crate) fn is_unique_violation(error: &sqlx::Error) -> bool {
-    matches!(error, sqlx::Error::Database(db) if db.is_unique_violation())
+/// The customer's metadata as stored: JSON text (PostgreSQL casts it to `jsonb`).
+fn metadata_text(customer: &Customer) -> Option<String> {
+    customer
+        .metadata
+        .as_ref()
+        .map(|m| serde_json::Value::Object(m.clone()).to_string())
 }

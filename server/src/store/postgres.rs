@@ -14,7 +14,7 @@ use sqlx::{
 
 use super::{
     AuthIdentity, CreateCustomerOutcome, Migration, PublishableKey, Session, Store, StoreError,
-    is_unique_violation,
+    metadata_text,
     postgres_connections::{Connections, PgQuery},
     postgres_group_commit::{Creation, GroupCommit},
     publishable_key_cache::PublishableKeyCache,
@@ -148,35 +148,26 @@ const SELECT_CUSTOMER: &str = "SELECT id, email, company_name, first_name, last_
      metadata::text AS metadata, has_account, created_at, updated_at, deleted_at FROM customer \
      WHERE id = $1 AND deleted_at IS NULL";
 
-/// Binds a customer as $1 to $11, in the order of `customer`'s columns.
-fn bind_customer(query: PgQuery, customer: &Customer) -> PgQuery {
-    query
-        .bind(customer.id.clone())
-        .bind(customer.email.clone())
-        .bind(customer.company_name.clone())
-        .bind(customer.first_name.clone())
-        .bind(customer.last_name.clone())
-        .bind(customer.phone.clone())
-        .bind(
-            customer
-                .metadata
-                .as_ref()
-                .map(|m| serde_json::Value::Object(m.clone()).to_string()),
-        )
-        .bind(customer.has_account)
-        .bind(customer.created_at)
-        .bind(customer.updated_at)
-        .bind(customer.deleted_at)
+fn insert_customer(customer: &Customer) -> PgQuery {
+    sqlx::query(
+        "INSERT INTO customer (id, email, company_name, first_name, last_name, phone, metadata, has_account, \
+         created_at, updated_at, deleted_at) VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $10, $11)",
+    )
+    .bind(customer.id.clone())
+    .bind(customer.email.clone())
+    .bind(customer.company_name.clone())
+    .bind(customer.first_name.clone())
+    .bind(customer.last_name.clone())
+    .bind(customer.phone.clone())
+    .bind(metadata_text(customer))
+    .bind(customer.has_account)
+    .bind(customer.created_at)
+    .bind(customer.updated_at)
+    .bind(customer.deleted_at)
 }
 
-fn insert_customer(customer: &Customer) -> PgQuery {
-    bind_customer(
-        sqlx::query(
-            "INSERT INTO customer (id, email, company_name, first_name, last_name, phone, metadata, has_account, \
-             created_at, updated_at, deleted_at) VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $10, $11)",
-        ),
-        customer,
-    )
+fn is_unique_violation(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Database(db) if db.is_unique_violation())
 }
 
 /// Why the identity $2 could not be taken for a customer with email $1, read in a fresh snapshot.

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use sqlx::Row;
 use tokio::sync::{Semaphore, mpsc, oneshot};
 
-use super::postgres_connections::Connections;
+use super::{metadata_text, postgres_connections::Connections};
 use crate::domain::Customer;
 
 /// The most creations in one statement.
@@ -95,12 +95,7 @@ async fn create_customers(
         .bind(column(creations, |c| c.customer.first_name.clone()))
         .bind(column(creations, |c| c.customer.last_name.clone()))
         .bind(column(creations, |c| c.customer.phone.clone()))
-        .bind(column(creations, |c| {
-            c.customer
-                .metadata
-                .as_ref()
-                .map(|m| serde_json::Value::Object(m.clone()).to_string())
-        }))
+        .bind(column(creations, |c| metadata_text(&c.customer)))
         .bind(column(creations, |c| c.customer.has_account))
         .bind(column(creations, |c| c.customer.created_at))
         .bind(column(creations, |c| c.customer.updated_at))

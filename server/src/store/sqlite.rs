@@ -9,7 +9,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, params};
 
 use super::{
     AuthIdentity, CreateCustomerOutcome, Migration, PublishableKey, Session, Store, StoreError,
-    sqlite_writer::Writer,
+    metadata_text, sqlite_writer::Writer,
 };
 use crate::domain::Customer;
 
@@ -246,10 +246,6 @@ fn is_unique_violation(error: &rusqlite::Error) -> bool {
 /// Inserts the customer; `false` when the unique index `(email, has_account) WHERE deleted_at IS NULL` refuses
 /// it. The failed statement is undone alone; an enclosing transaction goes on.
 fn insert_customer(connection: &Connection, customer: &Customer) -> rusqlite::Result<bool> {
-    let metadata = customer
-        .metadata
-        .as_ref()
-        .map(|m| serde_json::Value::Object(m.clone()).to_string());
     let inserted = connection
         .prepare_cached(
             "INSERT INTO customer (id, email, company_name, first_name, last_name, phone, metadata, \
@@ -262,7 +258,7 @@ fn insert_customer(connection: &Connection, customer: &Customer) -> rusqlite::Re
             customer.first_name,
             customer.last_name,
             customer.phone,
-            metadata,
+            metadata_text(customer),
             customer.has_account,
             timestamp(customer.created_at),
             timestamp(customer.updated_at),
