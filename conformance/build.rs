@@ -1,15 +1,15 @@
-//! Generates the typed Store API client from the contract, and the table of committed snapshots compiled into the
-//! binary (so the CLI can be run from anywhere and still compare against the reviewed snapshots).
+//! Generates the typed Store API client from the contract, and the table of recorded expectations compiled into the
+//! binary (so the CLI can be run from anywhere and still judge against what real releases answered).
 
 use std::{env, fs, path::Path};
 
 const SPEC: &str = "../openapi/store.openapi.yaml";
-const SNAPSHOTS: &str = "snapshots";
+const EXPECTATIONS: &str = "expectations";
 
 fn main() {
     let out_dir = env::var("OUT_DIR").expect("cargo sets OUT_DIR");
     generate_client(Path::new(&out_dir).join("store_client.rs").as_path());
-    generate_snapshot_table(Path::new(&out_dir).join("snapshot_table.rs").as_path());
+    generate_expectation_table(Path::new(&out_dir).join("expectation_table.rs").as_path());
 }
 
 fn generate_client(out: &Path) {
@@ -31,25 +31,25 @@ fn generate_client(out: &Path) {
     fs::write(out.with_file_name("store.openapi.yaml"), text).expect("OUT_DIR is writable");
 }
 
-/// Emits `pub static SNAPSHOTS: &[(&str, &str)] = &[(name, contents), …];` for every `snapshots/*.snap`.
-fn generate_snapshot_table(out: &Path) {
-    println!("cargo:rerun-if-changed={SNAPSHOTS}");
+/// Emits `pub static EXPECTATIONS: &[(&str, &str)] = &[(case, contents), …];` for every `expectations/*.json`.
+fn generate_expectation_table(out: &Path) {
+    println!("cargo:rerun-if-changed={EXPECTATIONS}");
     let manifest_dir = env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
-    let dir = Path::new(&manifest_dir).join(SNAPSHOTS);
+    let dir = Path::new(&manifest_dir).join(EXPECTATIONS);
     let mut entries: Vec<String> = fs::read_dir(&dir)
         .map(|read| {
             read.filter_map(Result::ok)
                 .map(|entry| entry.file_name().to_string_lossy().into_owned())
-                .filter(|name| name.ends_with(".snap"))
+                .filter(|name| name.ends_with(".json"))
                 .collect()
         })
         .unwrap_or_default();
     entries.sort();
-    let mut table = String::from("pub static SNAPSHOTS: &[(&str, &str)] = &[\n");
+    let mut table = String::from("pub static EXPECTATIONS: &[(&str, &str)] = &[\n");
     for name in entries {
         let path = dir.join(&name);
         println!("cargo:rerun-if-changed={}", path.display());
-        let stem = name.trim_end_matches(".snap");
+        let stem = name.trim_end_matches(".json");
         table.push_str(&format!(
             "    ({stem:?}, include_str!({:?})),\n",
             path.display().to_string()

@@ -1,6 +1,6 @@
 //! What a run needs to know about the backend under test, and which cases to run.
 
-use std::path::PathBuf;
+use crate::releases::Version;
 
 /// The settings of one conformance run. Build it with [`RunConfig::new`] and adjust the public fields.
 #[derive(Clone, Debug)]
@@ -28,9 +28,10 @@ pub struct RunConfig {
     /// The contract (OpenAPI 3.0, YAML or JSON) whose response schemas the bodies must match. `None`: the contract
     /// compiled into this crate.
     pub spec: Option<String>,
-    /// Where to write `.snap.new` files for new or changed snapshots, for review with `cargo insta review`.
-    /// Ignored (nothing is written) when the `CI` environment variable is set.
-    pub pending_snapshots_dir: Option<PathBuf>,
+    /// The deployment's Medusa release, when known; `None`: detected from the deployment's own answers.
+    pub medusa_version: Option<Version>,
+    /// Known defects of the release fail the run too.
+    pub strict: bool,
     /// Print a progress line to stderr as each case ends.
     pub progress: bool,
 }
@@ -49,7 +50,8 @@ impl RunConfig {
             skip: Vec::new(),
             read_only: false,
             spec: None,
-            pending_snapshots_dir: None,
+            medusa_version: None,
+            strict: false,
             progress: false,
         }
     }

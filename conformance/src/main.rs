@@ -10,8 +10,10 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 use medusa_conformance::diff::{self, DiffConfig};
 use medusa_conformance::errata::Errata;
+use medusa_conformance::expectations::{self, Expectations};
+use medusa_conformance::releases::Version;
 use medusa_conformance::report::{junit_xml, summary};
-use medusa_conformance::{RunConfig, cases, contract, profile, run, snapshots};
+use medusa_conformance::{Outcome, RunConfig, cases, contract, profile, run, run_cases};
 
 #[derive(Parser)]
 #[command(
@@ -32,6 +34,20 @@ enum Command {
     Diff(Box<DiffArgs>),
     /// List the cases, with what each needs.
     List,
+    /// Run every case against a stock Medusa of a known release and merge its answers into the records
+    /// (`conformance/expectations/`). Every case must run: give every option.
+    Record(Box<RecordArgs>),
+    /// What a storefront sees change between two releases, from the records (offline).
+    Upgrade {
+        #[arg(long)]
+        from: Version,
+        #[arg(long)]
+        to: Version,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
+    /// Print the compatibility table (every case × every minor line) generated from the records.
+    Table,
     /// Checks on the contract itself.
     #[command(subcommand)]
     Spec(SpecCommand),
@@ -50,8 +66,62 @@ enum SpecCommand {
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Format {
+    Text,
+    Markdown,
+    Json,
+}
+
+/// The backend under test and what the cases need from it.
+#[derive(Args)]
+struct Target {
+    /// The backend's base URL.
+    #[arg(long, env = "MEDUSA_BASE_URL")]
+    base_url: String,
+    /// A valid publishable API key (pk_…).
+    #[arg(long, env = "MEDUSA_PUBLISHABLE_KEY")]
+    publishable_key: String,
+    /// The backend's JWT secret: enables the cases that forge tokens with it (expired, wrong actor type, …).
+    #[arg(long, env = "MEDUSA_JWT_SECRET", hide_env_values = true)]
+    jwt_secret: Option<String>,
+    /// A revoked publishable key: enables the revoked-key case.
+    #[arg(long, env = "MEDUSA_REVOKED_KEY")]
+    revoked_key: Option<String>,
+    /// The email of a guest customer (no account): enables the case that signs it up (it then has an account).
+    #[arg(long, env = "MEDUSA_GUEST_EMAIL")]
+    guest_email: Option<String>,
+    /// The domain of the run's unique emails (conformance+<run>-<n>@DOMAIN).
+    #[arg(long, default_value = "example.com", value_name = "DOMAIN")]
+    email_domain: String,
+}
+
+impl Target {
+    fn config(&self) -> RunConfig {
+        let mut config = RunConfig::new(self.base_url.clone(), self.publishable_key.clone());
+        config.jwt_secret = self.jwt_secret.clone().filter(|s| !s.is_empty());
+        config.revoked_key = self.revoked_key.clone().filter(|s| !s.is_empty());
+        config.guest_email = self.guest_email.clone().filter(|s| !s.is_empty());
+        config.email_domain.clone_from(&self.email_domain);
+        config
+    }
+}
+
+#[derive(Args)]
+struct RecordArgs {
+    /// The stock Medusa release the backend runs (exactly: it is what the records will say).
+    #[arg(long)]
+    medusa_version: Version,
+    /// The records to merge into.
+    #[arg(long, default_value = "conformance/expectations", value_name = "DIR")]
+    dir: PathBuf,
+    #[command(flatten)]
+    target: Target,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 enum Profile {
-    /// The cases, judged against this project's contract (the default `--spec`) and real Medusa's snapshots.
+    /// The cases, judged against this project's contract (the default `--spec`) and what stock Medusa of the
+    /// deployment's release answers (recorded from the real releases).
     Contract,
     /// Medusa's published documentation as it stands (`--spec` is required: Medusa's published store spec): every
     /// departure must match a `documentation` erratum, and every such erratum must be observed.
@@ -72,24 +142,17 @@ struct RunArgs {
     /// openapi/ERRATA.md.
     #[arg(long, value_name = "FILE")]
     errata: Option<PathBuf>,
-    /// The backend's base URL.
-    #[arg(long, env = "MEDUSA_BASE_URL")]
-    base_url: String,
-    /// A valid publishable API key (pk_…).
-    #[arg(long, env = "MEDUSA_PUBLISHABLE_KEY")]
-    publishable_key: String,
+    #[command(flatten)]
+    target: Target,
+    /// The deployment's Medusa release (X.Y.Z); without it, the release is detected from the answers.
+    #[arg(long, env = "MEDUSA_VERSION")]
+    medusa_version: Option<Version>,
+    /// Known defects of the release fail the run too.
+    #[arg(long)]
+    strict: bool,
     /// The contract to validate responses against (OpenAPI 3.0, YAML or JSON); default: the bundled one.
     #[arg(long, value_name = "FILE")]
     spec: Option<PathBuf>,
-    /// The backend's JWT secret: enables the cases that forge tokens with it (expired, wrong actor type, …).
-    #[arg(long, env = "MEDUSA_JWT_SECRET", hide_env_values = true)]
-    jwt_secret: Option<String>,
-    /// A revoked publishable key: enables the revoked-key case.
-    #[arg(long, env = "MEDUSA_REVOKED_KEY")]
-    revoked_key: Option<String>,
-    /// The email of a guest customer (no account): enables the case that signs it up (it then has an account).
-    #[arg(long, env = "MEDUSA_GUEST_EMAIL")]
-    guest_email: Option<String>,
     /// Write the report as JSON to this file.
     #[arg(long, value_name = "FILE")]
     json: Option<PathBuf>,
@@ -105,12 +168,6 @@ struct RunArgs {
     /// Run only the cases that create nothing on the backend.
     #[arg(long)]
     read_only: bool,
-    /// The domain of the run's unique emails (conformance+<run>-<n>@DOMAIN).
-    #[arg(long, default_value = "example.com", value_name = "DOMAIN")]
-    email_domain: String,
-    /// Write .snap.new files for new or changed snapshots into DIR, for `cargo insta review`. Refused in CI.
-    #[arg(long, value_name = "DIR")]
-    pending_snapshots: Option<PathBuf>,
     /// No progress lines while running.
     #[arg(long)]
     quiet: bool,
@@ -184,6 +241,28 @@ async fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::Run(args) => run_command(*args).await,
+        Command::Record(args) => record_command(*args).await,
+        Command::Upgrade { from, to, format } => {
+            let changes = expectations::upgrade(&Expectations::bundled(), from, to);
+            match format {
+                Format::Json => println!(
+                    "{}",
+                    serde_json::to_string_pretty(&changes).expect("changes serialize")
+                ),
+                Format::Text | Format::Markdown => print!(
+                    "{}",
+                    expectations::render_changes(&changes, from, to, format == Format::Markdown)
+                ),
+            }
+            ExitCode::SUCCESS
+        }
+        Command::Table => {
+            print!(
+                "{}",
+                expectations::compatibility_table(&Expectations::bundled())
+            );
+            ExitCode::SUCCESS
+        }
         Command::Diff(args) => diff_command(*args).await,
         Command::Spec(command) => spec_command(command).await,
     }
@@ -297,6 +376,28 @@ async fn diff_command(args: DiffArgs) -> ExitCode {
 }
 
 async fn documented_command(args: RunArgs) -> ExitCode {
+    let ignored = [
+        ("--only", !args.only.is_empty()),
+        ("--skip", !args.skip.is_empty()),
+        ("--read-only", args.read_only),
+        ("--jwt-secret", args.target.jwt_secret.is_some()),
+        ("--revoked-key", args.target.revoked_key.is_some()),
+        ("--guest-email", args.target.guest_email.is_some()),
+        ("--junit", args.junit.is_some()),
+        ("--medusa-version", args.medusa_version.is_some()),
+        ("--strict", args.strict),
+    ];
+    let ignored: Vec<&str> = ignored
+        .iter()
+        .filter(|(_, set)| *set)
+        .map(|(flag, _)| *flag)
+        .collect();
+    if !ignored.is_empty() {
+        return usage_error(format!(
+            "--profile documented does not use {}: leave them out",
+            ignored.join(", ")
+        ));
+    }
     let Some(spec_path) = &args.spec else {
         return usage_error(
             "--profile documented needs --spec FILE (Medusa's published store spec)",
@@ -323,11 +424,11 @@ async fn documented_command(args: RunArgs) -> ExitCode {
         Err(message) => return usage_error(message),
     };
     let config = profile::ProfileConfig {
-        base_url: args.base_url.clone(),
-        publishable_key: args.publishable_key.clone(),
+        base_url: args.target.base_url.clone(),
+        publishable_key: args.target.publishable_key.clone(),
         spec,
         errata: errata.clone(),
-        email_domain: args.email_domain.clone(),
+        email_domain: args.target.email_domain.clone(),
     };
     let report = match profile::run(config).await {
         Ok(report) => report,
@@ -362,9 +463,6 @@ async fn run_command(args: RunArgs) -> ExitCode {
     if args.profile == Profile::Documented {
         return documented_command(args).await;
     }
-    if args.pending_snapshots.is_some() && snapshots::running_in_ci() {
-        return usage_error("--pending-snapshots writes files and is refused when CI is set");
-    }
     let spec = match &args.spec {
         Some(path) => match std::fs::read_to_string(path) {
             Ok(text) => Some(text),
@@ -372,16 +470,13 @@ async fn run_command(args: RunArgs) -> ExitCode {
         },
         None => None,
     };
-    let mut config = RunConfig::new(args.base_url, args.publishable_key);
+    let mut config = args.target.config();
     config.spec = spec;
-    config.jwt_secret = args.jwt_secret.filter(|s| !s.is_empty());
-    config.revoked_key = args.revoked_key.filter(|s| !s.is_empty());
-    config.guest_email = args.guest_email.filter(|s| !s.is_empty());
-    config.email_domain = args.email_domain;
     config.only = args.only;
     config.skip = args.skip;
     config.read_only = args.read_only;
-    config.pending_snapshots_dir = args.pending_snapshots;
+    config.medusa_version = args.medusa_version;
+    config.strict = args.strict;
     config.progress = !args.quiet;
 
     let report = match run(config).await {
@@ -393,5 +488,50 @@ async fn run_command(args: RunArgs) -> ExitCode {
         (args.json.as_deref(), report.to_json()),
         (args.junit.as_deref(), junit_xml(&report)),
     ];
-    finish(&outputs, report.passed())
+    let exit = finish(&outputs, report.passed());
+    if report.ambiguous() {
+        return usage_error(
+            "the verdict depends on which release this deployment is, and its answers do not tell: \
+             pass --medusa-version X.Y.Z",
+        );
+    }
+    exit
+}
+
+async fn record_command(args: RecordArgs) -> ExitCode {
+    let mut config = args.target.config();
+    config.progress = true;
+    let report = match run_cases(config).await {
+        Ok(report) => report,
+        Err(error) => return usage_error(error),
+    };
+    let skipped: Vec<&str> = report
+        .cases
+        .iter()
+        .filter(|case| matches!(case.outcome, Outcome::Skipped { .. }))
+        .map(|case| case.name)
+        .collect();
+    if !skipped.is_empty() {
+        return usage_error(format!(
+            "every case must run to record a release; skipped: {} (give --jwt-secret, --revoked-key and \
+             --guest-email)",
+            skipped.join(", ")
+        ));
+    }
+    let mut records = match Expectations::load(&args.dir) {
+        Ok(records) => records,
+        Err(message) => return usage_error(message),
+    };
+    let observed = expectations::observe(&report);
+    records.record(args.medusa_version, &observed);
+    if let Err(message) = records.save(&args.dir) {
+        return usage_error(message);
+    }
+    println!(
+        "recorded {} cases of Medusa {} into {}",
+        observed.len(),
+        args.medusa_version,
+        args.dir.display()
+    );
+    ExitCode::SUCCESS
 }

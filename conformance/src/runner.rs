@@ -9,8 +9,8 @@ use crate::cases::{self, Abort, Case, CaseContext, RunState};
 use crate::checks::{Check, Failure};
 use crate::client::types::StoreCreateCustomerEmail;
 use crate::config::RunConfig;
+use crate::expectations::{self, Expectations};
 use crate::report::{CaseReport, Outcome, Report, progress_line};
-use crate::snapshots::SnapshotStore;
 use crate::spec::{BUNDLED_SPEC, Spec, SpecError};
 
 /// Why a run could not take place at all (as opposed to a backend failing checks).
@@ -36,11 +36,20 @@ pub enum RunError {
     KeyRefused { status: u16, body: String },
 }
 
-/// Runs every selected case against `config.base_url` and reports what each check found.
+/// Runs every selected case against `config.base_url`, then judges every answer against stock Medusa of the
+/// deployment's release (declared in `config.medusa_version`, or detected) and reports what each check found.
 ///
 /// Fails only when the run cannot start (bad URL, unusable contract, nothing listening, the publishable key refused
 /// as `not_allowed`); a misbehaving backend gives `Ok` with failures in the [`Report`].
 pub async fn run(config: RunConfig) -> Result<Report, RunError> {
+    let (declared, strict) = (config.medusa_version, config.strict);
+    let mut report = run_cases(config).await?;
+    expectations::judge(&mut report, &Expectations::bundled(), declared, strict);
+    Ok(report)
+}
+
+/// Runs every selected case and checks each answer against the contract alone (what `record` keeps).
+pub async fn run_cases(config: RunConfig) -> Result<Report, RunError> {
     let started = Instant::now();
     let url = reqwest::Url::parse(&config.base_url)
         .map_err(|_| RunError::BadBaseUrl(config.base_url.clone()))?;
@@ -72,8 +81,7 @@ pub async fn run(config: RunConfig) -> Result<Report, RunError> {
     {
         return Err(RunError::KeyRefused { status, body });
     }
-    let snapshots = SnapshotStore::bundled(config.pending_snapshots_dir.clone());
-    let state = Arc::new(RunState::new(config, spec, snapshots, api));
+    let state = Arc::new(RunState::new(config, spec, api));
 
     let selected: Vec<&'static Case> = cases::all()
         .into_iter()
@@ -94,6 +102,8 @@ pub async fn run(config: RunConfig) -> Result<Report, RunError> {
         cases: reports,
         created: state.created(),
         placeholders: state.placeholders(),
+        release: None,
+        known_issues: Vec::new(),
     })
 }
 

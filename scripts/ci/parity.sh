@@ -1,42 +1,91 @@
 #!/usr/bin/env bash
-# The conformance suite and the official JS SDK against a real Medusa 2.21.2 and against our server, in one run;
-# then the differential comparison of the two, and the documented-profile check of Medusa against its published
-# reference.
+# Stock Medusa of several releases (default: the oldest 2.0.x line's newest patch that runs here, one from the middle
+# of the line, and 2.21.2), each installed from its committed lock file: the conformance suite must detect each
+# release from its answers and find no departure (their known issues are listed). Then, against 2.21.2 and our
+# server in one run: the suite, the official JS SDK, the differential comparison of the two, and the
+# documented-profile check of Medusa against its published reference.
 # Usage: parity.sh STATE_DIR. Needs the binaries in $BIN (default target/debug: cargo build --locked -p medusa-store-server
-# -p medusa-conformance). If the npm registry cannot be reached, prints one `SKIPPED:` line and succeeds.
+# -p medusa-conformance). PARITY_RELEASES overrides the releases (the last one gets the 2.21 parity steps).
+# Outside CI, a registry that cannot be reached prints one `SKIPPED:` line and succeeds; under CI it fails.
 set -euo pipefail
 STATE=${1:?usage: parity.sh STATE_DIR}
 cd "$(dirname "$0")/../.."
 BIN=${BIN:-target/debug}
+RELEASES=${PARITY_RELEASES:-"2.0.7 2.12.6 2.21.2"}
 PUBLISHED_SPEC=${PUBLISHED_SPEC:-../shared/medusa-oas/assembled/post_store_customers.bundle.yaml}
 free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
 unique() { python3 -c 'import uuid;print(uuid.uuid4().hex[:12])'; }
 mkdir -p "$STATE"
+chmod 755 "$STATE"
 
 ours_pid=
+started=()
 stop_all() {
   [ -z "$ours_pid" ] || kill "$ours_pid" 2>/dev/null || true
-  scripts/medusa-reference/stop.sh "$STATE/medusa" --purge >/dev/null 2>&1 || true
+  for dir in "${started[@]}"; do scripts/medusa-reference/stop.sh "$dir" --purge >/dev/null 2>&1 || true; done
 }
 trap stop_all EXIT
 
-echo "-- starting a real Medusa 2.21.2"
-set +e
-MEDUSA_PORT=$(free_port) scripts/medusa-reference/start.sh "$STATE/medusa" >"$STATE/medusa-start.out"
-rc=$?
-set -e
-if [ $rc -eq 3 ]; then
-  grep '^SKIPPED:' "$STATE/medusa-start.out" | head -n1
-  exit 0
-elif [ $rc -ne 0 ]; then
-  cat "$STATE/medusa-start.out"; tail -n 40 "$STATE"/medusa/*.log 2>/dev/null || true
-  echo "the reference Medusa did not start" >&2; exit 1
-fi
-# shellcheck disable=SC1091
-set -a; . "$STATE/medusa/env"; set +a
-medusa_guest=$(MEDUSA_BASE_URL=$MEDUSA_BASE_URL MEDUSA_ADMIN_TOKEN=$MEDUSA_ADMIN_TOKEN \
-  node scripts/medusa-reference/provision.mjs guest "ci-guest-$(unique)@example.com")
+# start_release VERSION: installs and starts it in $STATE/medusa-VERSION; exits the script on SKIPPED or failure.
+start_release() {
+  local version=$1 dir=$STATE/medusa-$1 rc
+  started+=("$dir")
+  set +e
+  MEDUSA_VERSION=$version MEDUSA_PORT=$(free_port) scripts/medusa-reference/start.sh "$dir" >"$STATE/medusa-$version.out"
+  rc=$?
+  set -e
+  if [ $rc -eq 3 ]; then
+    grep '^SKIPPED:' "$STATE/medusa-$version.out" | head -n1
+    exit 0
+  elif [ $rc -ne 0 ]; then
+    cat "$STATE/medusa-$version.out"; tail -n 40 "$dir"/*.log 2>/dev/null || true
+    echo "stock Medusa $version did not start" >&2; exit 1
+  fi
+}
 
+# detected_as REPORT.json VERSION: the run detected a range holding VERSION, where every step answers as stock.
+detected_as() {
+  python3 - "$1" "$2" <<'PY'
+import json, sys
+report, version = json.load(open(sys.argv[1])), sys.argv[2]
+detected = report["medusa_version"]["detected"]
+if version not in detected["releases"] or detected["misfits"] != 0:
+    sys.exit(f"{version} was detected as {detected['range']} with {detected['misfits']} misfit(s)")
+print(f"detected as Medusa {detected['range']}; {len(report['known_issues'])} known issue(s) of the release")
+PY
+}
+
+# check_release VERSION: the suite, release detected from the answers, then declared; no departure either way.
+check_release() {
+  local version=$1 dir=$STATE/medusa-$1 guest
+  (
+    set -a; . "$dir/env"; set +a
+    guest=$(node scripts/medusa-reference/provision.mjs guest "ci-guest-$(unique)@example.com")
+    echo "-- the conformance suite against stock Medusa $version, release detected"
+    $BIN/medusa-conformance run --quiet --base-url "$MEDUSA_BASE_URL" --publishable-key "$MEDUSA_PUBLISHABLE_KEY" \
+      --jwt-secret "$MEDUSA_JWT_SECRET" --revoked-key "$MEDUSA_REVOKED_KEY" --guest-email "$guest" \
+      --json "$STATE/medusa-$version.json" --junit "$STATE/medusa-$version.junit.xml"
+    detected_as "$STATE/medusa-$version.json" "$version"
+    guest=$(node scripts/medusa-reference/provision.mjs guest "ci-guest-$(unique)@example.com")
+    echo "-- the conformance suite against stock Medusa $version, release declared"
+    $BIN/medusa-conformance run --quiet --medusa-version "$version" --base-url "$MEDUSA_BASE_URL" \
+      --publishable-key "$MEDUSA_PUBLISHABLE_KEY" --jwt-secret "$MEDUSA_JWT_SECRET" \
+      --revoked-key "$MEDUSA_REVOKED_KEY" --guest-email "$guest" >"$STATE/medusa-$version.declared.txt" \
+      || { cat "$STATE/medusa-$version.declared.txt"; exit 1; }
+    tail -n 1 "$STATE/medusa-$version.declared.txt"
+  )
+}
+
+newest=${RELEASES##* }
+for version in $RELEASES; do
+  echo "-- starting stock Medusa $version"
+  start_release "$version"
+  check_release "$version"
+  [ "$version" = "$newest" ] || scripts/medusa-reference/stop.sh "$STATE/medusa-$version" --purge >/dev/null
+done
+
+# shellcheck disable=SC1091
+set -a; . "$STATE/medusa-$newest/env"; set +a
 echo "-- starting our server"
 ours_db=$STATE/ours.db
 ours_port=$(free_port)
@@ -50,20 +99,16 @@ ours_pid=$!
 ours_url=http://127.0.0.1:$ours_port
 for _ in $(seq 1 50); do curl -fsS -o /dev/null "$ours_url/health" && break; sleep 0.1; done
 
-echo "-- the conformance suite against real Medusa"
-$BIN/medusa-conformance run --quiet --base-url "$MEDUSA_BASE_URL" --publishable-key "$MEDUSA_PUBLISHABLE_KEY" \
-  --jwt-secret "$MEDUSA_JWT_SECRET" --revoked-key "$MEDUSA_REVOKED_KEY" --guest-email "$medusa_guest" \
-  --junit "$STATE/medusa.junit.xml"
-
 echo "-- the conformance suite against our server"
 $BIN/medusa-conformance run --quiet --base-url "$ours_url" --publishable-key "$ours_key" \
   --jwt-secret supersecret --revoked-key "$ours_revoked" --guest-email "$ours_guest" \
-  --junit "$STATE/ours.junit.xml"
+  --json "$STATE/ours.json" --junit "$STATE/ours.junit.xml"
+detected_as "$STATE/ours.json" "$newest"
 
 echo "-- Medusa's JS SDK, unchanged, against real Medusa and against our server"
-cp scripts/js-sdk/check.mjs "$STATE/medusa/project/js-sdk-check.mjs"
-node "$STATE/medusa/project/js-sdk-check.mjs" "$MEDUSA_BASE_URL" "$MEDUSA_PUBLISHABLE_KEY"
-node "$STATE/medusa/project/js-sdk-check.mjs" "$ours_url" "$ours_key"
+cp scripts/js-sdk/check.mjs "$STATE/medusa-$newest/project/js-sdk-check.mjs"
+node "$STATE/medusa-$newest/project/js-sdk-check.mjs" "$MEDUSA_BASE_URL" "$MEDUSA_PUBLISHABLE_KEY"
+node "$STATE/medusa-$newest/project/js-sdk-check.mjs" "$ours_url" "$ours_key"
 
 echo "-- differential run: real Medusa (left) against our server (right)"
 medusa_guest2=$(MEDUSA_BASE_URL=$MEDUSA_BASE_URL MEDUSA_ADMIN_TOKEN=$MEDUSA_ADMIN_TOKEN \

@@ -36,6 +36,9 @@ on_every_store! {
         assert!(report.passed(), "{}", summary(&report));
         assert!(report.warnings().is_empty(), "{}", summary(&report));
         assert_eq!(report.count(|o| matches!(o, medusa_conformance::Outcome::Skipped { .. })), 0, "{}", summary(&report));
+        let detected = report.release.as_ref().and_then(|r| r.detected.as_ref()).expect("the release is detected");
+        let newest = *medusa_conformance::releases::RELEASES.last().expect("releases listed");
+        assert!(detected.misfits == 0 && detected.releases.contains(&newest), "{}", summary(&report));
     }
 }
 
@@ -104,7 +107,7 @@ wrong_backends! {
             answer.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
         }
     };
-    timestamps_in_another_format_are_caught: only "signup.bearer", caught by Snapshot, |answer| {
+    timestamps_in_another_format_are_caught: only "signup.bearer", caught by StockAnswer, |answer| {
         answer.edit_customer(|customer| {
             if let Some(created) = customer.get("created_at").and_then(|v| v.as_str()).map(str::to_owned) {
                 let nanoseconds = created.replace('Z', "000000+00:00");

@@ -10,7 +10,6 @@ use crate::config::RunConfig;
 use crate::exchange::Exchange;
 use crate::normalize::Normalizer;
 use crate::report::{Created, StepReport};
-use crate::snapshots::SnapshotStore;
 use crate::spec::Spec;
 
 /// Why a case stopped before its end.
@@ -31,7 +30,6 @@ pub struct RunState {
     pub run_id: String,
     pub config: RunConfig,
     pub spec: Spec,
-    pub snapshots: SnapshotStore,
     pub api: Api,
     password: String,
     next_email: Mutex<usize>,
@@ -40,7 +38,7 @@ pub struct RunState {
 }
 
 impl RunState {
-    pub fn new(config: RunConfig, spec: Spec, snapshots: SnapshotStore, api: Api) -> Self {
+    pub fn new(config: RunConfig, spec: Spec, api: Api) -> Self {
         let run_id = ulid::Ulid::new().to_string().to_lowercase();
         let password = format!(
             "Conformance-{}",
@@ -54,7 +52,6 @@ impl RunState {
             run_id,
             config,
             spec,
-            snapshots,
             api,
             password,
             next_email: Mutex::new(0),
@@ -105,7 +102,7 @@ impl CaseContext {
         &self.run.password
     }
 
-    /// A new unique email; snapshots show it as `[email:<label>]`.
+    /// A new unique email; records show it as `[email:<label>]`.
     pub fn new_email(&self, label: &str) -> String {
         let mut next = self.run.next_email.lock().expect("email counter poisoned");
         *next += 1;
@@ -176,16 +173,6 @@ impl CaseContext {
     }
 
     fn check(&mut self, step: &'static str, exchange: Exchange, expect: Expect) -> Exchange {
-        if let Some(name) = expect.snapshot {
-            debug_assert!(
-                self.case.snapshots.contains(&name),
-                "{} does not declare snapshot {name}",
-                self.case.name
-            );
-        }
-        let snapshot_name = expect
-            .snapshot
-            .map(|name| format!("{}__{name}", self.case.name));
         let secrets = Secrets {
             passwords: vec![self.run.password.clone()],
             jwt_secret: self.run.config.jwt_secret.clone(),
@@ -195,10 +182,8 @@ impl CaseContext {
             exchange: &exchange,
             expect: &expect,
             spec: &self.run.spec,
-            snapshots: &self.run.snapshots,
             normalizer: &normalizer,
             secrets: &secrets,
-            snapshot_name: snapshot_name.as_deref(),
         };
         let failures: Vec<Failure> = checks::run_all(&input);
         self.steps

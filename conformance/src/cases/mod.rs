@@ -56,8 +56,6 @@ pub struct Case {
     /// Whether it creates identities or customers (such cases do not run with `--read-only`).
     pub creates_data: bool,
     pub needs: Needs,
-    /// The snapshot names its steps use; `conformance/snapshots/<name>__<snapshot>.snap` must exist for each.
-    pub snapshots: &'static [&'static str],
     pub run: CaseFn,
 }
 
@@ -82,7 +80,8 @@ mod tests {
     use std::collections::BTreeSet;
 
     use super::*;
-    use crate::snapshots::SnapshotStore;
+    use crate::expectations::Expectations;
+    use crate::releases::RELEASES;
 
     #[test]
     fn case_names_are_unique() {
@@ -96,29 +95,32 @@ mod tests {
     }
 
     #[test]
-    fn every_committed_snapshot_belongs_to_a_case_and_every_case_snapshot_is_committed() {
-        let declared: BTreeSet<String> = all()
+    fn every_case_is_recorded_on_the_newest_release_and_every_record_belongs_to_a_case() {
+        let expectations = Expectations::bundled();
+        let names: BTreeSet<&str> = all().iter().map(|case| case.name).collect();
+        let newest = *RELEASES.last().expect("releases listed");
+        let stale: Vec<&String> = expectations
+            .cases
+            .keys()
+            .filter(|name| !names.contains(name.as_str()))
+            .collect();
+        assert!(
+            stale.is_empty(),
+            "records of cases that no longer exist (delete them): {stale:?}"
+        );
+        let unrecorded: Vec<&str> = names
             .iter()
-            .flat_map(|case| {
-                case.snapshots
-                    .iter()
-                    .map(move |snapshot| format!("{}__{snapshot}", case.name))
+            .copied()
+            .filter(|name| {
+                expectations
+                    .cases
+                    .get(*name)
+                    .is_none_or(|record| record.recorded.last() != Some(&newest))
             })
             .collect();
-        let committed: BTreeSet<String> = SnapshotStore::bundled(None)
-            .names()
-            .map(str::to_owned)
-            .collect();
-        let unreferenced: Vec<_> = committed.difference(&declared).collect();
-        let missing: Vec<_> = declared.difference(&committed).collect();
         assert!(
-            unreferenced.is_empty(),
-            "snapshots no case uses (delete them): {unreferenced:?}"
-        );
-        assert!(
-            missing.is_empty(),
-            "snapshots not committed (run against real Medusa with --pending-snapshots conformance/snapshots, \
-             then `cargo insta review`): {missing:?}"
+            unrecorded.is_empty(),
+            "cases not recorded on Medusa {newest} (run scripts/conformance/record.sh {newest}): {unrecorded:?}"
         );
     }
 }

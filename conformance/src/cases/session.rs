@@ -13,7 +13,6 @@ pub const CASES: &[Case] = &[
         summary: "a session opened with the login token reads the customer with the cookie alone, until deleted",
         creates_data: true,
         needs: Needs::Nothing,
-        snapshots: &["create_session", "me", "delete_session", "me_after_delete"],
         run: |cx| Box::pin(cookie(cx)),
     },
     Case {
@@ -21,7 +20,6 @@ pub const CASES: &[Case] = &[
         summary: "a session opened with the registration token creates the customer with the cookie alone",
         creates_data: true,
         needs: Needs::Nothing,
-        snapshots: &["create_session", "create", "me"],
         run: |cx| Box::pin(registration_cookie_creates_customer(cx)),
     },
     Case {
@@ -29,7 +27,6 @@ pub const CASES: &[Case] = &[
         summary: "deleting a session without a session cookie is refused",
         creates_data: false,
         needs: Needs::Nothing,
-        snapshots: &["delete_session"],
         run: |cx| Box::pin(delete_without_session(cx)),
     },
     Case {
@@ -37,7 +34,6 @@ pub const CASES: &[Case] = &[
         summary: "a session cookie the server never issued does not authenticate",
         creates_data: false,
         needs: Needs::Nothing,
-        snapshots: &["me"],
         run: |cx| Box::pin(unknown_cookie_on_me(cx)),
     },
 ];
@@ -51,10 +47,7 @@ async fn cookie(cx: &mut CaseContext) -> Result<(), Abort> {
     let claims = need(jwt::claims(&account.token), "claims in the login token")?;
     let (client, call) = cx.typed(&[Extra::Bearer(account.token.clone()), Extra::ForwardedHttps]);
     let result = client.create_session().await;
-    let expect = Expect::ok()
-        .snapshot("create_session")
-        .session_of(claims)
-        .cookie(CookieRule::Set);
+    let expect = Expect::ok().session_of(claims).cookie(CookieRule::Set);
     let exchange = cx.record("create_session", call, &result, expect)?;
     let sid = need(
         session_id(exchange.response.headers_named("set-cookie")),
@@ -63,7 +56,6 @@ async fn cookie(cx: &mut CaseContext) -> Result<(), Abort> {
 
     let with_cookie = [Extra::SessionCookie(sid), Extra::ForwardedHttps];
     let me = Expect::ok()
-        .snapshot("me")
         .default_customer_keys()
         .customer(Some(&account.customer_id), Some(&account.email));
     flow::me(cx, "me", &with_cookie, None, me).await?;
@@ -74,9 +66,7 @@ async fn cookie(cx: &mut CaseContext) -> Result<(), Abort> {
         "delete_session",
         call,
         &result,
-        Expect::ok()
-            .snapshot("delete_session")
-            .cookie(CookieRule::Cleared),
+        Expect::ok().cookie(CookieRule::Cleared),
     )?;
 
     flow::me(
@@ -84,7 +74,7 @@ async fn cookie(cx: &mut CaseContext) -> Result<(), Abort> {
         "me_after_delete",
         &with_cookie,
         None,
-        Expect::unauthorized().snapshot("me_after_delete"),
+        Expect::unauthorized(),
     )
     .await
 }
@@ -101,10 +91,7 @@ async fn registration_cookie_creates_customer(cx: &mut CaseContext) -> Result<()
         Extra::ForwardedHttps,
     ]);
     let result = client.create_session().await;
-    let expect = Expect::ok()
-        .snapshot("create_session")
-        .session_of(claims)
-        .cookie(CookieRule::Set);
+    let expect = Expect::ok().session_of(claims).cookie(CookieRule::Set);
     let exchange = cx.record("create_session", call, &result, expect)?;
     let sid = need(
         session_id(exchange.response.headers_named("set-cookie")),
@@ -117,7 +104,6 @@ async fn registration_cookie_creates_customer(cx: &mut CaseContext) -> Result<()
     let body = flow::ada(&email);
     let result = client.create_customer(None, None, &key, &body).await;
     let expect = Expect::ok()
-        .snapshot("create")
         .default_customer_keys()
         .customer(None, Some(&email));
     cx.record("create", call, &result, expect)?;
@@ -128,14 +114,7 @@ async fn registration_cookie_creates_customer(cx: &mut CaseContext) -> Result<()
     cx.note_created(&email, Some(&id));
 
     // The session still holds the registration token's authentication (empty actor_id): it cannot read the customer.
-    flow::me(
-        cx,
-        "me",
-        &with_cookie,
-        None,
-        Expect::unauthorized().snapshot("me"),
-    )
-    .await
+    flow::me(cx, "me", &with_cookie, None, Expect::unauthorized()).await
 }
 
 fn session_id<'a>(mut cookies: impl Iterator<Item = &'a str>) -> Option<String> {
@@ -147,12 +126,7 @@ fn session_id<'a>(mut cookies: impl Iterator<Item = &'a str>) -> Option<String> 
 async fn delete_without_session(cx: &mut CaseContext) -> Result<(), Abort> {
     let (client, call) = cx.typed(&[]);
     let result = client.delete_session().await;
-    cx.record(
-        "delete_session",
-        call,
-        &result,
-        Expect::unauthorized().snapshot("delete_session"),
-    )?;
+    cx.record("delete_session", call, &result, Expect::unauthorized())?;
     Ok(())
 }
 
@@ -161,12 +135,5 @@ async fn unknown_cookie_on_me(cx: &mut CaseContext) -> Result<(), Abort> {
         Extra::SessionCookie(UNKNOWN_SESSION.to_owned()),
         Extra::ForwardedHttps,
     ];
-    flow::me(
-        cx,
-        "me",
-        &extras,
-        None,
-        Expect::unauthorized().snapshot("me"),
-    )
-    .await
+    flow::me(cx, "me", &extras, None, Expect::unauthorized()).await
 }

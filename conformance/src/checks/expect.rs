@@ -59,8 +59,6 @@ pub struct Expect {
     /// For `POST /auth/session`: the claims the session's `user` must equal (those of the bearer token sent).
     pub session_claims: Option<serde_json::Map<String, Value>>,
     pub cookie: Option<CookieRule>,
-    /// The step's snapshot name (unique within the case).
-    pub snapshot: Option<&'static str>,
 }
 
 /// Medusa's default customer keys, in its order.
@@ -89,7 +87,6 @@ impl Expect {
             token: None,
             session_claims: None,
             cookie: None,
-            snapshot: None,
         }
     }
 
@@ -125,11 +122,6 @@ impl Expect {
         if let Some(error) = &mut self.error {
             error.code = Some(code);
         }
-        self
-    }
-
-    pub fn snapshot(mut self, name: &'static str) -> Self {
-        self.snapshot = Some(name);
         self
     }
 

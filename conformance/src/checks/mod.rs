@@ -1,12 +1,13 @@
 //! A registry of small named checks. Every check looks at one recorded exchange and what the case expects of it,
-//! and returns typed failures; a check with nothing to judge (e.g. no snapshot expected) returns none.
+//! and returns typed failures; a check with nothing to judge (e.g. no token expected) returns none. Whether an answer
+//! is the one stock Medusa of the deployment's release gives (`stock_answer`) is judged after the run, once the release
+//! is known (`crate::expectations`).
 
 mod auth;
 mod body;
 mod expect;
 mod http;
 mod schema;
-mod snapshot;
 
 use serde::Serialize;
 
@@ -17,7 +18,6 @@ pub use expect::{
 
 use crate::exchange::Exchange;
 use crate::normalize::Normalizer;
-use crate::snapshots::SnapshotStore;
 use crate::spec::Spec;
 
 /// The name of a check. Failures carry it, so a test can assert which check a backend fails.
@@ -44,8 +44,9 @@ pub enum Check {
     NoServerError,
     /// No password, hash or secret in the response.
     NoSecretLeak,
-    /// The normalized response equals the committed snapshot.
-    Snapshot,
+    /// The answer is one stock Medusa of the deployment's release gives (as recorded from the real release):
+    /// status, every value and key of the body in order, token claims, and the headers a browser acts on.
+    StockAnswer,
     /// The flow could go on: the server answered and returned what the next request needs.
     FlowContinues,
 }
@@ -63,7 +64,7 @@ impl Check {
             Check::SessionCookie => "session_cookie",
             Check::NoServerError => "no_server_error",
             Check::NoSecretLeak => "no_secret_leak",
-            Check::Snapshot => "snapshot",
+            Check::StockAnswer => "stock_answer",
             Check::FlowContinues => "flow_continues",
         }
     }
@@ -73,6 +74,20 @@ impl std::fmt::Display for Check {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
+}
+
+/// What a failure is, once the deployment's release is known.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// The deployment answers differently from stock Medusa of its release (a customization, a proxy, a broken
+    /// deployment): the run fails.
+    Departure,
+    /// Stock Medusa of the release answers the same, and that answer is a defect: reported under the release's
+    /// known issues; fails the run only with `--strict`.
+    KnownDefect,
+    /// Stock Medusa of the release answers the same; the contract (the newest release) differs. Informational.
+    ContractDifference,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -88,6 +103,7 @@ pub enum Severity {
 #[derive(Clone, Debug, Serialize)]
 pub struct Failure {
     pub check: Check,
+    pub kind: Kind,
     pub severity: Severity,
     pub title: String,
     pub expected: String,
@@ -103,6 +119,7 @@ impl Failure {
     ) -> Self {
         Failure {
             check,
+            kind: Kind::Departure,
             severity: Severity::Error,
             title: title.into(),
             expected: expected.into(),
@@ -130,11 +147,8 @@ pub struct CheckInput<'a> {
     pub exchange: &'a Exchange,
     pub expect: &'a Expect,
     pub spec: &'a Spec,
-    pub snapshots: &'a SnapshotStore,
     pub normalizer: &'a Normalizer,
     pub secrets: &'a Secrets,
-    /// The snapshot's file name (`<case>__<step>`), when the step expects one.
-    pub snapshot_name: Option<&'a str>,
 }
 
 pub type CheckFn = fn(&CheckInput) -> Vec<Failure>;
@@ -151,7 +165,6 @@ pub const REGISTRY: &[(Check, CheckFn)] = &[
     (Check::NoSecretLeak, body::no_secret_leak),
     (Check::TokenClaims, auth::token_claims),
     (Check::SessionCookie, auth::session_cookie),
-    (Check::Snapshot, snapshot::snapshot),
 ];
 
 /// Runs every check of the registry on one exchange.

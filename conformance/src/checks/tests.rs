@@ -39,14 +39,9 @@ fn exchange(operation_id: &'static str, status: u16, content_type: &str, body: S
     }
 }
 
-fn failed(
-    exchange: &Exchange,
-    expect: &Expect,
-    snapshot: Option<&str>,
-) -> BTreeSet<(Check, Severity)> {
+fn failed(exchange: &Exchange, expect: &Expect) -> BTreeSet<(Check, Severity)> {
     let spec =
         crate::spec::Spec::parse(crate::spec::BUNDLED_SPEC).expect("the bundled contract parses");
-    let snapshots = crate::snapshots::SnapshotStore::bundled(None);
     let normalizer =
         crate::normalize::Normalizer::new(vec![(EMAIL.into(), "[email:primary]".into())]);
     let secrets = Secrets {
@@ -57,10 +52,8 @@ fn failed(
         exchange,
         expect,
         spec: &spec,
-        snapshots: &snapshots,
         normalizer: &normalizer,
         secrets: &secrets,
-        snapshot_name: snapshot,
     };
     run_all(&input)
         .into_iter()
@@ -73,7 +66,7 @@ fn me_checks(body: Value, status: u16, content_type: &str) -> BTreeSet<Check> {
     let expect = Expect::ok()
         .default_customer_keys()
         .customer(Some(CUSTOMER_ID), Some(EMAIL));
-    failed(&exchange, &expect, Some("signup.bearer__me"))
+    failed(&exchange, &expect)
         .into_iter()
         .map(|(check, _)| check)
         .collect()
@@ -87,7 +80,7 @@ fn medusa_own_response_passes_every_check() {
 }
 
 #[test]
-fn a_dropped_field_fails_key_order_and_snapshot() {
+fn a_dropped_field_fails_key_order() {
     let mut body = medusa_me();
     body["customer"]
         .as_object_mut()
@@ -95,7 +88,7 @@ fn a_dropped_field_fails_key_order_and_snapshot() {
         .shift_remove("phone");
     assert_eq!(
         me_checks(body, 200, JSON),
-        BTreeSet::from([Check::CustomerKeyOrder, Check::Snapshot])
+        BTreeSet::from([Check::CustomerKeyOrder])
     );
 }
 
@@ -105,19 +98,19 @@ fn a_changed_type_fails_the_schema() {
     body["customer"]["phone"] = json!(5);
     assert_eq!(
         me_checks(body, 200, JSON),
-        BTreeSet::from([Check::ResponseSchema, Check::Snapshot])
+        BTreeSet::from([Check::ResponseSchema])
     );
 }
 
 #[test]
-fn reordered_keys_fail_key_order_and_snapshot() {
+fn reordered_keys_fail_key_order() {
     let mut body = medusa_me();
     let customer = body["customer"].as_object_mut().expect("object");
     let email = customer.shift_remove("email").expect("email");
     customer.insert("email".into(), email);
     assert_eq!(
         me_checks(body, 200, JSON),
-        BTreeSet::from([Check::CustomerKeyOrder, Check::Snapshot])
+        BTreeSet::from([Check::CustomerKeyOrder])
     );
 }
 
@@ -166,7 +159,7 @@ fn a_changed_error_message_fails_error_type_and_message() {
         "Email is required to create a customer",
     );
     assert_eq!(
-        failed(&exchange, &expect, None),
+        failed(&exchange, &expect),
         BTreeSet::from([(Check::ErrorTypeAndMessage, Severity::Error)])
     );
 }
@@ -175,7 +168,7 @@ fn a_changed_error_message_fails_error_type_and_message() {
 fn a_server_error_fails_no_server_error() {
     let body = json!({ "code": "unknown_error", "type": "unknown_error", "message": "An unknown error occurred." });
     let exchange = exchange("get_customer", 500, JSON, body.to_string());
-    let checks = failed(&exchange, &Expect::ok(), None);
+    let checks = failed(&exchange, &Expect::ok());
     assert!(
         checks.contains(&(Check::NoServerError, Severity::Error)),
         "{checks:?}"
@@ -192,7 +185,7 @@ fn medusa_known_deviation_is_a_warning_and_a_4xx_passes() {
     });
     let as_medusa = exchange("create_customer", 500, JSON, medusa.to_string());
     assert_eq!(
-        failed(&as_medusa, &expect, None),
+        failed(&as_medusa, &expect),
         BTreeSet::from([(Check::StatusCode, Severity::Warning)])
     );
     let better =
@@ -201,7 +194,6 @@ fn medusa_known_deviation_is_a_warning_and_a_4xx_passes() {
         failed(
             &exchange("create_customer", 400, JSON, better.to_string()),
             &expect,
-            None
         ),
         BTreeSet::new()
     );
@@ -211,7 +203,7 @@ fn medusa_known_deviation_is_a_warning_and_a_4xx_passes() {
         JSON,
         json!({ "message": "boom" }).to_string(),
     );
-    let checks = failed(&other_500, &expect, None);
+    let checks = failed(&other_500, &expect);
     assert!(
         checks.contains(&(Check::StatusCode, Severity::Error)),
         "{checks:?}"
@@ -227,11 +219,7 @@ fn a_token_with_the_wrong_lifetime_or_secret_fails_token_claims() {
     );
     let body = |token: &str| json!({ "token": token }).to_string();
     assert_eq!(
-        failed(
-            &exchange("login_customer", 200, JSON, body(&good)),
-            &expect,
-            None
-        ),
+        failed(&exchange("login_customer", 200, JSON, body(&good)), &expect,),
         BTreeSet::new()
     );
 
@@ -249,7 +237,6 @@ fn a_token_with_the_wrong_lifetime_or_secret_fails_token_claims() {
         let checks = failed(
             &exchange("login_customer", 200, JSON, body(&token)),
             &expect,
-            None,
         );
         assert_eq!(
             checks,
@@ -272,14 +259,14 @@ fn a_session_cookie_without_secure_fails_session_cookie() {
         .response
         .headers
         .push(("set-cookie".into(), cookie.into()));
-    let checks = failed(&exchange, &Expect::ok().cookie(CookieRule::Set), None);
+    let checks = failed(&exchange, &Expect::ok().cookie(CookieRule::Set));
     assert_eq!(
         checks,
         BTreeSet::from([(Check::SessionCookie, Severity::Error)])
     );
     exchange.response.headers[1].1 = cookie.replace("HttpOnly", "HttpOnly; Secure");
     assert_eq!(
-        failed(&exchange, &Expect::ok().cookie(CookieRule::Set), None),
+        failed(&exchange, &Expect::ok().cookie(CookieRule::Set)),
         BTreeSet::new()
     );
 }

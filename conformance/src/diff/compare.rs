@@ -202,7 +202,7 @@ fn redact_cookie(cookie: &str) -> String {
 }
 
 /// Appends the differences between two JSON values; object keys are compared in order.
-fn diff_values(path: &str, left: &Value, right: &Value, out: &mut Vec<Difference>) {
+pub(crate) fn diff_values(path: &str, left: &Value, right: &Value, out: &mut Vec<Difference>) {
     match (left, right) {
         (Value::Object(l), Value::Object(r)) => {
             for (key, value) in l {

@@ -19,6 +19,7 @@ mod text;
 
 use serde::Serialize;
 
+pub(crate) use compare::diff_values;
 pub use compare::{compare, compare_responses, relevant_headers};
 
 use crate::config::RunConfig;
@@ -82,12 +83,13 @@ impl Difference {
     }
 
     /// A difference at a path of the normalized response (`/status`, `/body/…`, `/jwt/…`).
-    fn at(path: &str, left: &str, right: &str) -> Self {
+    pub(crate) fn at(path: &str, left: &str, right: &str) -> Self {
         let what = match path.split_once('/').map(|(_, rest)| rest) {
             Some("status") => "status".to_owned(),
             Some(rest) => match rest.split_once('/') {
                 Some(("body", inner)) => format!("body /{inner}"),
                 Some(("jwt", inner)) => format!("token /{inner}"),
+                Some(("headers", name)) => format!("header {name}"),
                 _ => rest.to_owned(),
             },
             None => path.to_owned(),

@@ -53,6 +53,8 @@ fn report(base_url: &str, email: &str, cases: Vec<(&'static str, Vec<StepReport>
             .collect(),
         created: Vec::new(),
         placeholders: vec![(email.to_owned(), "[email:primary]".to_owned())],
+        release: None,
+        known_issues: Vec::new(),
     }
 }
 

@@ -54,7 +54,12 @@ pub fn junit_xml(report: &Report) -> String {
                 "step: {step}\nexpected: {}\nactual: {}\nreproduce: {curl}",
                 failure.expected, failure.actual
             );
-            let message = escape(&format!("{}: {}", failure.check, failure.title));
+            let message = escape(&format!(
+                "[{}] {}: {}",
+                kind_label(failure.kind),
+                failure.check,
+                failure.title
+            ));
             match failure.severity {
                 Severity::Error => {
                     let _ = writeln!(
@@ -67,7 +72,7 @@ pub fn junit_xml(report: &Report) -> String {
                 Severity::Warning => {
                     let _ = writeln!(
                         out,
-                        "      <system-out>warning {message}\n{}</system-out>",
+                        "      <system-out>{message}\n{}</system-out>",
                         escape(&body)
                     );
                 }
@@ -77,6 +82,15 @@ pub fn junit_xml(report: &Report) -> String {
     }
     out.push_str("  </testsuite>\n</testsuites>\n");
     out
+}
+
+/// How a failure's kind is written in every report.
+pub fn kind_label(kind: crate::checks::Kind) -> &'static str {
+    match kind {
+        crate::checks::Kind::Departure => "departure",
+        crate::checks::Kind::KnownDefect => "known defect of the release",
+        crate::checks::Kind::ContractDifference => "differs from the contract",
+    }
 }
 
 fn seconds(ms: u128) -> String {

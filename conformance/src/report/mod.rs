@@ -10,11 +10,12 @@ use std::collections::BTreeSet;
 use serde::Serialize;
 
 pub use curl::curl_command;
-pub use junit::junit_xml;
+pub use junit::{junit_xml, kind_label};
 pub use text::{progress_line, summary};
 
 use crate::checks::{Check, Failure, Severity};
 use crate::exchange::{Exchange, Via};
+use crate::expectations::{KnownIssue, ReleaseVerdict};
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Report {
@@ -28,6 +29,11 @@ pub struct Report {
     /// this run's responses after the fact (the differential mode does).
     #[serde(skip)]
     pub placeholders: Vec<(String, String)>,
+    /// The deployment's release, declared or detected, and how it was told.
+    #[serde(rename = "medusa_version")]
+    pub release: Option<ReleaseVerdict>,
+    /// Defects of stock Medusa of that release that this run saw.
+    pub known_issues: Vec<KnownIssue>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -109,9 +115,24 @@ impl CaseReport {
 }
 
 impl Report {
-    /// Whether every check of every case that ran passed (warnings allowed).
+    /// Whether no check of any case that ran found a departure (known defects and contract differences
+    /// allowed, unless the run was strict).
     pub fn passed(&self) -> bool {
         self.failures().is_empty()
+    }
+
+    /// Whether the verdict depends on which release the deployment is, and the run could not tell.
+    pub fn ambiguous(&self) -> bool {
+        self.release.as_ref().is_some_and(|r| r.ambiguous)
+    }
+
+    /// Every failure of a kind.
+    pub fn of_kind(&self, kind: crate::checks::Kind) -> Vec<Located<'_>> {
+        self.cases
+            .iter()
+            .flat_map(CaseReport::all_failures)
+            .filter(|located| located.failure.kind == kind)
+            .collect()
     }
 
     /// Every error-severity failure.

@@ -3,8 +3,8 @@
 
 use std::fmt::Write;
 
-use super::{CaseReport, Outcome, Report};
-use crate::checks::{Failure, Severity};
+use super::{CaseReport, Outcome, Report, kind_label};
+use crate::checks::{Failure, Kind, Severity};
 
 fn label(case: &CaseReport) -> &'static str {
     match &case.outcome {
@@ -58,12 +58,15 @@ pub fn summary(report: &Report) -> String {
     let passed = report.count(|o| matches!(o, Outcome::Passed));
     let failed = report.count(|o| matches!(o, Outcome::Failed));
     let skipped = report.count(|o| matches!(o, Outcome::Skipped { .. }));
+    write_release(&mut out, report);
     let _ = writeln!(
         out,
-        "\n{} cases: {passed} passed, {failed} failed, {skipped} skipped; {} failures, {} warnings; {:.1} s",
+        "\n{} cases: {passed} passed, {failed} failed, {skipped} skipped; {} departures, {} known defects of the \
+         release, {} contract differences; {:.1} s",
         report.cases.len(),
-        report.failures().len(),
-        report.warnings().len(),
+        report.of_kind(Kind::Departure).len(),
+        report.of_kind(Kind::KnownDefect).len(),
+        report.of_kind(Kind::ContractDifference).len(),
         report.duration_ms as f64 / 1000.0,
     );
     write_created(&mut out, report);
@@ -101,9 +104,83 @@ fn write_failure(out: &mut String, failure: &Failure) {
         Severity::Error => "✗",
         Severity::Warning => "!",
     };
-    let _ = writeln!(out, "         {mark} {}: {}", failure.check, failure.title);
+    let _ = writeln!(
+        out,
+        "         {mark} [{}] {}: {}",
+        kind_label(failure.kind),
+        failure.check,
+        failure.title
+    );
     let _ = writeln!(out, "           expected: {}", indent(&failure.expected));
     let _ = writeln!(out, "           actual:   {}", indent(&failure.actual));
+}
+
+/// The release the run was judged against, how it was told, and its known issues.
+fn write_release(out: &mut String, report: &Report) {
+    let Some(release) = &report.release else {
+        return;
+    };
+    let _ = writeln!(out);
+    match (&release.declared, &release.detected) {
+        (Some(declared), _) => {
+            let _ = writeln!(out, "Medusa release: {declared} (declared)");
+        }
+        (None, Some(detected)) if release.ambiguous => {
+            let _ = writeln!(
+                out,
+                "Medusa release: cannot tell ({} answer alike, with different verdicts); pass --medusa-version",
+                detected.range
+            );
+        }
+        (None, Some(detected)) if detected.misfits > 0 => {
+            let _ = writeln!(
+                out,
+                "Medusa release: closest to {} ({} step(s) answer unlike any stock release)",
+                detected.range, detected.misfits
+            );
+        }
+        (None, Some(detected)) => {
+            let _ = writeln!(out, "Medusa release: detected {}", detected.range);
+        }
+        (None, None) => {}
+    }
+    for line in &release.evidence {
+        let _ = writeln!(out, "  evidence: {line}");
+    }
+    if !release.unrecorded.is_empty() {
+        let _ = writeln!(
+            out,
+            "  not recorded (judged against the contract alone): {}",
+            release.unrecorded.join(", ")
+        );
+    }
+    if report.known_issues.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "Known issues of Medusa {} ({}):",
+        release.judged_against,
+        report.known_issues.len()
+    );
+    for issue in &report.known_issues {
+        let fixed = issue
+            .fixed_in
+            .map_or("not fixed in any recorded release".to_owned(), |v| {
+                format!("fixed in {v}")
+            });
+        let _ = writeln!(
+            out,
+            "  {} {} ({}): {} {} — {}; stock {} answers so; {fixed}",
+            issue.case,
+            issue.step,
+            issue.route,
+            issue.status.map_or("-".to_owned(), |s| s.to_string()),
+            issue.answer,
+            issue.reason,
+            issue.releases,
+        );
+    }
 }
 
 fn indent(text: &str) -> String {
