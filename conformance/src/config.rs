@@ -17,6 +17,8 @@ pub struct RunConfig {
     /// The email of an existing guest customer (a customer without an account). Enables the guest case, which
     /// signs that email up: afterwards it has an account, so give a fresh guest to each run.
     pub guest_email: Option<String>,
+    /// The origin a storefront calls the backend from (`https://shop.example.com`): enables the CORS cases.
+    pub storefront_origin: Option<String>,
     /// Domain of the run's unique emails (`conformance+<run>-<n>@<domain>`).
     pub email_domain: String,
     /// Run only the cases whose name matches one of these patterns (a substring, or a glob with `*` and `?`).
@@ -45,6 +47,7 @@ impl RunConfig {
             jwt_secret: None,
             revoked_key: None,
             guest_email: None,
+            storefront_origin: None,
             email_domain: "example.com".to_owned(),
             only: Vec::new(),
             skip: Vec::new(),

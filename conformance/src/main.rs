@@ -90,6 +90,9 @@ struct Target {
     /// The email of a guest customer (no account): enables the case that signs it up (it then has an account).
     #[arg(long, env = "MEDUSA_GUEST_EMAIL")]
     guest_email: Option<String>,
+    /// The origin your storefront calls the backend from (e.g. https://shop.example.com): enables the CORS cases.
+    #[arg(long, env = "MEDUSA_STOREFRONT_ORIGIN", value_name = "URL")]
+    storefront_origin: Option<String>,
     /// The domain of the run's unique emails (conformance+<run>-<n>@DOMAIN).
     #[arg(long, default_value = "example.com", value_name = "DOMAIN")]
     email_domain: String,
@@ -101,6 +104,7 @@ impl Target {
         config.jwt_secret = self.jwt_secret.clone().filter(|s| !s.is_empty());
         config.revoked_key = self.revoked_key.clone().filter(|s| !s.is_empty());
         config.guest_email = self.guest_email.clone().filter(|s| !s.is_empty());
+        config.storefront_origin = self.storefront_origin.clone().filter(|s| !s.is_empty());
         config.email_domain.clone_from(&self.email_domain);
         config
     }
@@ -205,6 +209,9 @@ struct DiffArgs {
     /// A guest customer's email on the second backend (it gets an account).
     #[arg(long)]
     right_guest_email: Option<String>,
+    /// The origin a storefront calls both backends from: enables the CORS cases (both must list it).
+    #[arg(long, value_name = "URL")]
+    storefront_origin: Option<String>,
     /// Compare only cases whose name contains this (or matches it as a glob). Repeatable.
     #[arg(long, value_name = "PATTERN")]
     only: Vec<String>,
@@ -230,6 +237,7 @@ async fn main() -> ExitCode {
                     cases::Needs::JwtSecret => " [--jwt-secret]",
                     cases::Needs::RevokedKey => " [--revoked-key]",
                     cases::Needs::GuestEmail => " [--guest-email]",
+                    cases::Needs::StorefrontOrigin => " [--storefront-origin]",
                 };
                 let writes = if case.creates_data {
                     "writes"
@@ -339,6 +347,7 @@ async fn diff_command(args: DiffArgs) -> ExitCode {
         config.jwt_secret = secret.filter(|s| !s.is_empty());
         config.revoked_key = revoked.filter(|s| !s.is_empty());
         config.guest_email = guest.filter(|s| !s.is_empty());
+        config.storefront_origin = args.storefront_origin.clone().filter(|s| !s.is_empty());
         config.only.clone_from(&args.only);
         config.skip.clone_from(&args.skip);
         config
@@ -383,6 +392,10 @@ async fn documented_command(args: RunArgs) -> ExitCode {
         ("--jwt-secret", args.target.jwt_secret.is_some()),
         ("--revoked-key", args.target.revoked_key.is_some()),
         ("--guest-email", args.target.guest_email.is_some()),
+        (
+            "--storefront-origin",
+            args.target.storefront_origin.is_some(),
+        ),
         ("--junit", args.junit.is_some()),
         ("--medusa-version", args.medusa_version.is_some()),
         ("--strict", args.strict),
@@ -513,8 +526,8 @@ async fn record_command(args: RecordArgs) -> ExitCode {
         .collect();
     if !skipped.is_empty() {
         return usage_error(format!(
-            "every case must run to record a release; skipped: {} (give --jwt-secret, --revoked-key and \
-             --guest-email)",
+            "every case must run to record a release; skipped: {} (give --jwt-secret, --revoked-key, \
+             --guest-email and --storefront-origin)",
             skipped.join(", ")
         ));
     }

@@ -12,6 +12,8 @@ STATE=${1:?usage: parity.sh STATE_DIR}
 cd "$(dirname "$0")/../.."
 BIN=${BIN:-target/debug}
 RELEASES=${PARITY_RELEASES:-"2.0.7 2.12.6 2.21.2"}
+# Listed by the reference's STORE_CORS and AUTH_CORS, and by our server's defaults.
+STOREFRONT=http://localhost:8000
 PUBLISHED_SPEC=${PUBLISHED_SPEC:-../shared/medusa-oas/assembled/post_store_customers.bundle.yaml}
 free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
 unique() { python3 -c 'import uuid;print(uuid.uuid4().hex[:12])'; }
@@ -64,13 +66,14 @@ check_release() {
     echo "-- the conformance suite against stock Medusa $version, release detected"
     $BIN/medusa-conformance run --quiet --base-url "$MEDUSA_BASE_URL" --publishable-key "$MEDUSA_PUBLISHABLE_KEY" \
       --jwt-secret "$MEDUSA_JWT_SECRET" --revoked-key "$MEDUSA_REVOKED_KEY" --guest-email "$guest" \
-      --json "$STATE/medusa-$version.json" --junit "$STATE/medusa-$version.junit.xml"
+      --storefront-origin "$STOREFRONT" --json "$STATE/medusa-$version.json" --junit "$STATE/medusa-$version.junit.xml"
     detected_as "$STATE/medusa-$version.json" "$version"
     guest=$(node scripts/medusa-reference/provision.mjs guest "ci-guest-$(unique)@example.com")
     echo "-- the conformance suite against stock Medusa $version, release declared"
     $BIN/medusa-conformance run --quiet --medusa-version "$version" --base-url "$MEDUSA_BASE_URL" \
       --publishable-key "$MEDUSA_PUBLISHABLE_KEY" --jwt-secret "$MEDUSA_JWT_SECRET" \
-      --revoked-key "$MEDUSA_REVOKED_KEY" --guest-email "$guest" >"$STATE/medusa-$version.declared.txt" \
+      --revoked-key "$MEDUSA_REVOKED_KEY" --guest-email "$guest" --storefront-origin "$STOREFRONT" \
+      >"$STATE/medusa-$version.declared.txt" \
       || { cat "$STATE/medusa-$version.declared.txt"; exit 1; }
     tail -n 1 "$STATE/medusa-$version.declared.txt"
   )
@@ -102,7 +105,7 @@ for _ in $(seq 1 50); do curl -fsS -o /dev/null "$ours_url/health" && break; sle
 echo "-- the conformance suite against our server"
 $BIN/medusa-conformance run --quiet --base-url "$ours_url" --publishable-key "$ours_key" \
   --jwt-secret supersecret --revoked-key "$ours_revoked" --guest-email "$ours_guest" \
-  --json "$STATE/ours.json" --junit "$STATE/ours.junit.xml"
+  --storefront-origin "$STOREFRONT" --json "$STATE/ours.json" --junit "$STATE/ours.junit.xml"
 detected_as "$STATE/ours.json" "$newest"
 
 echo "-- Medusa's JS SDK, unchanged, against real Medusa and against our server"
@@ -119,7 +122,7 @@ $BIN/medusa-conformance diff \
   --left "$MEDUSA_BASE_URL" --left-key "$MEDUSA_PUBLISHABLE_KEY" --left-jwt-secret "$MEDUSA_JWT_SECRET" \
   --left-revoked-key "$MEDUSA_REVOKED_KEY" --left-guest-email "$medusa_guest2" \
   --right "$ours_url" --right-key "$ours_key" --right-jwt-secret supersecret \
-  --right-revoked-key "$ours_revoked" --right-guest-email "$ours_guest2" \
+  --right-revoked-key "$ours_revoked" --right-guest-email "$ours_guest2" --storefront-origin "$STOREFRONT" \
   --json "$STATE/diff.json"
 
 echo "-- real Medusa against its published reference: exactly the documentation errata"

@@ -26,6 +26,7 @@ for version in "$@"; do
     guest=$(node scripts/medusa-reference/provision.mjs guest "record-guest-$(unique)@example.com")
     "$BIN/medusa-conformance" record --medusa-version "$version" --dir conformance/expectations \
       --base-url "$MEDUSA_BASE_URL" --publishable-key "$MEDUSA_PUBLISHABLE_KEY" --jwt-secret "$MEDUSA_JWT_SECRET" \
-      --revoked-key "$MEDUSA_REVOKED_KEY" --guest-email "$guest" 2>"$state/record.progress"
+      --revoked-key "$MEDUSA_REVOKED_KEY" --guest-email "$guest" --storefront-origin http://localhost:8000 \
+      2>"$state/record.progress"
   )
 done

@@ -26,6 +26,8 @@ async fn full_config(server: &TestServer, base_url: &str) -> RunConfig {
     );
     server.app.create_guest_customer(&guest).await.unwrap();
     config.guest_email = Some(guest);
+    // Listed by the server's default STORE_CORS and AUTH_CORS, as by the reference Medusa's.
+    config.storefront_origin = Some("http://localhost:8000".into());
     config
 }
 
@@ -142,6 +144,12 @@ wrong_backends! {
         if answer.status == StatusCode::UNAUTHORIZED {
             answer.body = br#"{"type":"unauthorized","message":"Unauthorized"}"#.to_vec();
         }
+    };
+    an_origin_not_allowed_is_caught: only "cors.actual_store", caught by Cors, |answer| {
+        answer.headers.remove(header::ACCESS_CONTROL_ALLOW_ORIGIN);
+    };
+    a_preflight_without_credentials_is_caught: only "cors.preflight_auth", caught by Cors, |answer| {
+        answer.headers.remove(header::ACCESS_CONTROL_ALLOW_CREDENTIALS);
     };
     a_missing_key_answered_as_unauthorized_is_caught: only "publishable_key.missing_on_me", caught by StatusCode, |answer| {
         if answer.status == StatusCode::BAD_REQUEST {

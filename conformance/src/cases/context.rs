@@ -48,6 +48,9 @@ impl RunState {
         if let Some(guest) = &config.guest_email {
             labels.push((guest.clone(), "[guest_email]".to_owned()));
         }
+        if let Some(origin) = &config.storefront_origin {
+            labels.push((origin.clone(), "[storefront_origin]".to_owned()));
+        }
         RunState {
             run_id,
             config,

@@ -4,6 +4,7 @@
 mod auth;
 mod bodies;
 pub mod context;
+mod cors;
 mod fields;
 mod flow;
 mod keys;
@@ -29,6 +30,8 @@ pub enum Needs {
     RevokedKey,
     /// `--guest-email`.
     GuestEmail,
+    /// `--storefront-origin`.
+    StorefrontOrigin,
 }
 
 impl Needs {
@@ -44,6 +47,10 @@ impl Needs {
                 .guest_email
                 .is_none()
                 .then_some("needs --guest-email"),
+            Needs::StorefrontOrigin => config
+                .storefront_origin
+                .is_none()
+                .then_some("needs --storefront-origin"),
         }
     }
 }
@@ -69,6 +76,7 @@ pub fn all() -> Vec<&'static Case> {
         keys::CASES,
         auth::CASES,
         tokens::CASES,
+        cors::CASES,
     ]
     .into_iter()
     .flatten()

@@ -49,6 +49,15 @@ pub enum CookieRule {
     Cleared,
 }
 
+/// What CORS must allow.
+#[derive(Clone, Debug)]
+pub struct CorsRule {
+    /// The origin that must be allowed (with credentials); `None`: no origin may be allowed.
+    pub origin: Option<String>,
+    /// For a preflight: the method and the headers it asked for, which must be allowed.
+    pub preflight: Option<(&'static str, Vec<&'static str>)>,
+}
+
 #[derive(Clone, Debug)]
 pub struct Expect {
     pub status: StatusRule,
@@ -59,6 +68,9 @@ pub struct Expect {
     /// For `POST /auth/session`: the claims the session's `user` must equal (those of the bearer token sent).
     pub session_claims: Option<serde_json::Map<String, Value>>,
     pub cookie: Option<CookieRule>,
+    pub cors: Option<CorsRule>,
+    /// The answer has no body (a preflight): its content type and schema are not judged.
+    pub no_body: bool,
 }
 
 /// Medusa's default customer keys, in its order.
@@ -87,6 +99,8 @@ impl Expect {
             token: None,
             session_claims: None,
             cookie: None,
+            cors: None,
+            no_body: false,
         }
     }
 
@@ -158,6 +172,19 @@ impl Expect {
     pub fn cookie(mut self, rule: CookieRule) -> Self {
         self.cookie = Some(rule);
         self
+    }
+
+    pub fn cors(mut self, rule: CorsRule) -> Self {
+        self.cors = Some(rule);
+        self
+    }
+
+    /// A preflight's answer: no body; CORS as `rule` says.
+    pub fn preflight(status: u16, rule: CorsRule) -> Self {
+        Expect {
+            no_body: true,
+            ..Expect::status(status).cors(rule)
+        }
     }
 
     pub fn client_error_or(deviation: KnownDeviation) -> Self {

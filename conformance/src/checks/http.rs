@@ -50,6 +50,9 @@ fn is_medusa_error(body: Option<serde_json::Value>) -> bool {
 }
 
 pub fn content_type_json(input: &CheckInput) -> Vec<Failure> {
+    if input.expect.no_body {
+        return Vec::new();
+    }
     let content_type = input.exchange.response.header("content-type").unwrap_or("");
     let essence = content_type.split(';').next().unwrap_or("").trim();
     if essence.eq_ignore_ascii_case("application/json") {

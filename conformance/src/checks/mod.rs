@@ -5,6 +5,7 @@
 
 mod auth;
 mod body;
+mod cors;
 mod expect;
 mod http;
 mod schema;
@@ -12,8 +13,8 @@ mod schema;
 use serde::Serialize;
 
 pub use expect::{
-    CookieRule, DEFAULT_CUSTOMER_KEYS, Expect, ExpectedCustomer, ExpectedError, ExpectedToken,
-    KnownDeviation, StatusRule,
+    CookieRule, CorsRule, DEFAULT_CUSTOMER_KEYS, Expect, ExpectedCustomer, ExpectedError,
+    ExpectedToken, KnownDeviation, StatusRule,
 };
 
 use crate::exchange::Exchange;
@@ -40,6 +41,8 @@ pub enum Check {
     TokenClaims,
     /// The session cookie is set (or cleared) as Medusa does.
     SessionCookie,
+    /// The storefront's origin is allowed with credentials, and a preflight allows what it asked for.
+    Cors,
     /// No 5xx answer to a request a server should handle.
     NoServerError,
     /// No password, hash or secret in the response.
@@ -62,6 +65,7 @@ impl Check {
             Check::CustomerIdentity => "customer_identity",
             Check::TokenClaims => "token_claims",
             Check::SessionCookie => "session_cookie",
+            Check::Cors => "cors",
             Check::NoServerError => "no_server_error",
             Check::NoSecretLeak => "no_secret_leak",
             Check::StockAnswer => "stock_answer",
@@ -165,6 +169,7 @@ pub const REGISTRY: &[(Check, CheckFn)] = &[
     (Check::NoSecretLeak, body::no_secret_leak),
     (Check::TokenClaims, auth::token_claims),
     (Check::SessionCookie, auth::session_cookie),
+    (Check::Cors, cors::cors),
 ];
 
 /// Runs every check of the registry on one exchange.

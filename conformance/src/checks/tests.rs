@@ -270,3 +270,47 @@ fn a_session_cookie_without_secure_fails_session_cookie() {
         BTreeSet::new()
     );
 }
+
+#[test]
+fn a_preflight_that_does_not_allow_the_origin_credentials_or_headers_fails_cors() {
+    let origin = "http://localhost:8000";
+    let rule = || CorsRule {
+        origin: Some(origin.into()),
+        preflight: Some(("POST", vec!["content-type", "x-publishable-api-key"])),
+    };
+    let mut exchange = exchange("preflight", 204, "", String::new());
+    exchange.response.headers = vec![
+        ("access-control-allow-origin".into(), origin.into()),
+        ("access-control-allow-credentials".into(), "true".into()),
+        (
+            "access-control-allow-methods".into(),
+            "GET,HEAD,PUT,PATCH,POST,DELETE".into(),
+        ),
+        (
+            "access-control-allow-headers".into(),
+            "content-type,x-publishable-api-key".into(),
+        ),
+    ];
+    assert_eq!(
+        failed(&exchange, &Expect::preflight(204, rule())),
+        BTreeSet::new()
+    );
+    for broken in 0..4 {
+        let mut wrong = exchange.clone();
+        wrong.response.headers[broken].1 = if broken == 0 { "*".into() } else { "x".into() };
+        assert_eq!(
+            failed(&wrong, &Expect::preflight(204, rule())),
+            BTreeSet::from([(Check::Cors, Severity::Error)]),
+            "header {broken} broken"
+        );
+    }
+    let refused = CorsRule {
+        origin: None,
+        preflight: None,
+    };
+    assert_eq!(
+        failed(&exchange, &Expect::preflight(204, refused)),
+        BTreeSet::from([(Check::Cors, Severity::Error)]),
+        "an unlisted origin must not be allowed"
+    );
+}

@@ -156,6 +156,20 @@ fn fixes_a_defect(expected: &Span, step: &ObservedStep) -> bool {
     expected.defect.is_some() && step.failures.is_empty() && step.key != END
 }
 
+/// Every observed step that a record covers, with its case's name and its record.
+fn recorded_steps<'a>(
+    expectations: &'a Expectations,
+    observed: &'a [Observation],
+) -> impl Iterator<Item = (&'a str, &'a ObservedStep, &'a StepRecord)> {
+    observed.iter().flat_map(move |observation| {
+        let record = expectations.cases.get(&observation.case);
+        observation.steps.iter().filter_map(move |step| {
+            let stored = record?.steps.iter().find(|s| s.step == step.key)?;
+            Some((observation.case.as_str(), step, stored))
+        })
+    })
+}
+
 /// The steps that answer unlike stock Medusa of `release` may.
 fn misfits_on(
     expectations: &Expectations,
@@ -163,21 +177,13 @@ fn misfits_on(
     release: Version,
 ) -> BTreeSet<(String, String)> {
     let mut misfits = BTreeSet::new();
-    for observation in observed {
-        let Some(record) = expectations.cases.get(&observation.case) else {
-            continue;
-        };
-        for step in &observation.steps {
-            let Some(stored) = record.steps.iter().find(|s| s.step == step.key) else {
-                continue;
-            };
-            let spans = stored.spans_for(release);
-            let fits = spans.is_empty()
-                || spans.iter().any(|s| same_answer(&s.answer, &step.answer))
-                || spans.iter().any(|s| fixes_a_defect(s, step));
-            if !fits {
-                misfits.insert((observation.case.clone(), step.key.clone()));
-            }
+    for (case, step, stored) in recorded_steps(expectations, observed) {
+        let spans = stored.spans_for(release);
+        let fits = spans.is_empty()
+            || spans.iter().any(|s| same_answer(&s.answer, &step.answer))
+            || spans.iter().any(|s| fixes_a_defect(s, step));
+        if !fits {
+            misfits.insert((case.to_owned(), step.key.clone()));
         }
     }
     misfits
@@ -326,71 +332,63 @@ fn known_issue(case: &str, stored: &StepRecord, span: &Span, reason: &str) -> Kn
 fn evidence(expectations: &Expectations, observed: &[Observation]) -> Vec<String> {
     let mut lines: Vec<(usize, String)> = Vec::new();
     let mut seen_ranges = BTreeSet::new();
-    for observation in observed {
-        let Some(record) = expectations.cases.get(&observation.case) else {
+    for (case, step, stored) in recorded_steps(expectations, observed) {
+        if stored.answers.len() < 2 {
             continue;
-        };
-        for step in &observation.steps {
-            let Some(stored) = record.steps.iter().find(|s| s.step == step.key) else {
-                continue;
-            };
-            if stored.answers.len() < 2 {
-                continue;
-            }
-            let fitting: Vec<Version> = RELEASES
-                .iter()
-                .copied()
-                .filter(|&r| {
-                    stored
-                        .spans_for(r)
-                        .iter()
-                        .any(|s| same_answer(&s.answer, &step.answer))
-                })
-                .collect();
-            if fitting.is_empty() || fitting.len() == RELEASES.len() {
-                continue;
-            }
-            let ranges = describe_ranges(&fitting);
-            if !seen_ranges.insert(ranges.clone()) {
-                continue;
-            }
-            let matched = stored
-                .answers
-                .iter()
-                .find(|s| same_answer(&s.answer, &step.answer));
-            // What tells this answer apart from the one given just before it (or, if none, just after).
-            let other = matched.and_then(|matched| {
-                let others = || {
-                    stored
-                        .answers
-                        .iter()
-                        .filter(|s| !same_answer(&s.answer, &step.answer))
-                };
-                others()
-                    .filter(|s| s.to < matched.from)
-                    .max_by_key(|s| s.to)
-                    .or_else(|| {
-                        others()
-                            .filter(|s| s.from > matched.to)
-                            .min_by_key(|s| s.from)
-                    })
-            });
-            let telling = match (matched, other) {
-                (Some(matched), Some(other)) => {
-                    let mut differences = Vec::new();
-                    diff_values("", &other.answer, &matched.answer, &mut differences);
-                    differences
-                        .first()
-                        .map(|d| format!("{}: {} (elsewhere {})", d.what, d.right, d.left))
-                        .unwrap_or_default()
-                }
-                _ => String::new(),
-            };
-            lines.push((
-                fitting.len(),
-                format!("{ranges}: {} {} — {telling}", observation.case, step.key),
-            ));
         }
+        let fitting: Vec<Version> = RELEASES
+            .iter()
+            .copied()
+            .filter(|&r| {
+                stored
+                    .spans_for(r)
+                    .iter()
+                    .any(|s| same_answer(&s.answer, &step.answer))
+            })
+            .collect();
+        if fitting.is_empty() || fitting.len() == RELEASES.len() {
+            continue;
+        }
+        let ranges = describe_ranges(&fitting);
+        if !seen_ranges.insert(ranges.clone()) {
+            continue;
+        }
+        let matched = stored
+            .answers
+            .iter()
+            .find(|s| same_answer(&s.answer, &step.answer));
+        // What tells this answer apart from the one given just before it (or, if none, just after).
+        let other = matched.and_then(|matched| {
+            let others = || {
+                stored
+                    .answers
+                    .iter()
+                    .filter(|s| !same_answer(&s.answer, &step.answer))
+            };
+            others()
+                .filter(|s| s.to < matched.from)
+                .max_by_key(|s| s.to)
+                .or_else(|| {
+                    others()
+                        .filter(|s| s.from > matched.to)
+                        .min_by_key(|s| s.from)
+                })
+        });
+        let telling = match (matched, other) {
+            (Some(matched), Some(other)) => {
+                let mut differences = Vec::new();
+                diff_values("", &other.answer, &matched.answer, &mut differences);
+                differences
+                    .first()
+                    .map(|d| format!("{}: {} (before or after: {})", d.what, d.right, d.left))
+                    .unwrap_or_default()
+            }
+            _ => String::new(),
+        };
+        lines.push((
+            fitting.len(),
+            format!("{ranges}: {case} {} — {telling}", step.key),
+        ));
     }
     lines.sort();
     lines.into_iter().take(8).map(|(_, line)| line).collect()
