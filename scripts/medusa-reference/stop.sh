@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
-# Stop what start.sh started: the recorded Medusa process group and the private PostgreSQL cluster.
-# Usage: stop.sh [STATE_DIR] [--purge]   (--purge removes STATE_DIR but keeps project/node_modules as a cache)
+# Stop what start.sh started in STATE_DIR: the recorded Medusa process group and the private PostgreSQL cluster.
+# Works for any release; stop each STATE_DIR of releases run side by side on its own.
+# Usage: stop.sh [STATE_DIR] [--purge]   (STATE_DIR defaults to /tmp/medusa-reference)
+#   Without --purge everything stays (database, installed release): start.sh STATE_DIR restarts quickly.
+#   --purge also removes the database and the rest of STATE_DIR, but keeps project/node_modules and the record of the
+#   release installed there (STATE_DIR/release), so start.sh reuses them for the same release and lock file.
 set -euo pipefail
 
 STATE_DIR=/tmp/medusa-reference
@@ -26,7 +30,7 @@ PG_OS_USER=$PG_OS_USER "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/../postgre
 echo "medusa-reference: stopped PostgreSQL ($STATE_DIR/pg)"
 
 if $PURGE; then
-  find "$STATE_DIR" -mindepth 1 -maxdepth 1 ! -name project -exec rm -rf {} +
+  find "$STATE_DIR" -mindepth 1 -maxdepth 1 ! -name project ! -name release -exec rm -rf {} +
   [ -d "$STATE_DIR/project" ] && find "$STATE_DIR/project" -mindepth 1 -maxdepth 1 ! -name node_modules -exec rm -rf {} +
-  echo "medusa-reference: purged $STATE_DIR (kept project/node_modules)"
+  echo "medusa-reference: purged $STATE_DIR (kept project/node_modules and its release record)"
 fi
