@@ -7,7 +7,8 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand};
+use clap::parser::ValueSource;
+use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use medusa_conformance::diff::{self, DiffConfig};
 use medusa_conformance::errata::Errata;
 use medusa_conformance::expectations::{self, Expectations};
@@ -229,7 +230,14 @@ struct DiffArgs {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    match Cli::parse().command {
+    let matches = Cli::command().get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|error| error.exit());
+    // Flags given on the command line (not taken from the environment), for refusing those a mode ignores.
+    let given = matches
+        .subcommand_matches("run")
+        .map(given_on_command_line)
+        .unwrap_or_default();
+    match cli.command {
         Command::List => {
             for case in cases::all() {
                 let needs = match case.needs {
@@ -248,7 +256,7 @@ async fn main() -> ExitCode {
             }
             ExitCode::SUCCESS
         }
-        Command::Run(args) => run_command(*args).await,
+        Command::Run(args) => run_command(*args, &given).await,
         Command::Record(args) => record_command(*args).await,
         Command::Upgrade { from, to, format } => {
             let changes = expectations::upgrade(&Expectations::bundled(), from, to);
@@ -384,27 +392,38 @@ async fn diff_command(args: DiffArgs) -> ExitCode {
     finish(&[(args.json.as_deref(), report.to_json())], report.passed())
 }
 
-async fn documented_command(args: RunArgs) -> ExitCode {
-    let ignored = [
-        ("--only", !args.only.is_empty()),
-        ("--skip", !args.skip.is_empty()),
-        ("--read-only", args.read_only),
-        ("--jwt-secret", args.target.jwt_secret.is_some()),
-        ("--revoked-key", args.target.revoked_key.is_some()),
-        ("--guest-email", args.target.guest_email.is_some()),
-        (
-            "--storefront-origin",
-            args.target.storefront_origin.is_some(),
-        ),
-        ("--junit", args.junit.is_some()),
-        ("--medusa-version", args.medusa_version.is_some()),
-        ("--strict", args.strict),
+/// The ids of the arguments given on the command line.
+fn given_on_command_line(matches: &ArgMatches) -> Vec<String> {
+    matches
+        .ids()
+        .filter(|id| matches.value_source(id.as_str()) == Some(ValueSource::CommandLine))
+        .map(|id| id.as_str().to_owned())
+        .collect()
+}
+
+/// The flags `--profile documented` has no use for, among those given: it refuses them rather than ignore them.
+fn ignored_by_documented(given: &[String]) -> Vec<String> {
+    const UNUSED: &[&str] = &[
+        "only",
+        "skip",
+        "read_only",
+        "jwt_secret",
+        "revoked_key",
+        "guest_email",
+        "storefront_origin",
+        "junit",
+        "medusa_version",
+        "strict",
     ];
-    let ignored: Vec<&str> = ignored
+    given
         .iter()
-        .filter(|(_, set)| *set)
-        .map(|(flag, _)| *flag)
-        .collect();
+        .filter(|id| UNUSED.contains(&id.as_str()))
+        .map(|id| format!("--{}", id.replace('_', "-")))
+        .collect()
+}
+
+async fn documented_command(args: RunArgs, given: &[String]) -> ExitCode {
+    let ignored = ignored_by_documented(given);
     if !ignored.is_empty() {
         return usage_error(format!(
             "--profile documented does not use {}: leave them out",
@@ -472,9 +491,9 @@ fn usage_error(message: impl std::fmt::Display) -> ExitCode {
     ExitCode::from(2)
 }
 
-async fn run_command(args: RunArgs) -> ExitCode {
+async fn run_command(args: RunArgs, given: &[String]) -> ExitCode {
     if args.profile == Profile::Documented {
-        return documented_command(args).await;
+        return documented_command(args, given).await;
     }
     let spec = match &args.spec {
         Some(path) => match std::fs::read_to_string(path) {
@@ -547,4 +566,51 @@ async fn record_command(args: RecordArgs) -> ExitCode {
         args.dir.display()
     );
     ExitCode::SUCCESS
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn given(extra: &[&str]) -> Vec<String> {
+        let mut argv = vec![
+            "medusa-conformance",
+            "run",
+            "--profile",
+            "documented",
+            "--base-url",
+            "http://127.0.0.1:9000",
+            "--publishable-key",
+            "pk_x",
+        ];
+        argv.extend_from_slice(extra);
+        let matches = Cli::command()
+            .try_get_matches_from(argv)
+            .expect("valid arguments");
+        given_on_command_line(matches.subcommand_matches("run").expect("a run command"))
+    }
+
+    #[test]
+    fn the_documented_profile_refuses_every_flag_it_would_ignore() {
+        assert!(ignored_by_documented(&given(&[])).is_empty());
+        let flags = [
+            ("--only=x", "--only"),
+            ("--skip=x", "--skip"),
+            ("--read-only", "--read-only"),
+            ("--jwt-secret=s", "--jwt-secret"),
+            ("--junit=f", "--junit"),
+            ("--medusa-version=2.12.6", "--medusa-version"),
+            ("--strict", "--strict"),
+            (
+                "--storefront-origin=http://localhost:8000",
+                "--storefront-origin",
+            ),
+        ];
+        for (flag, name) in flags {
+            assert_eq!(
+                ignored_by_documented(&given(&[flag])),
+                vec![name.to_owned()]
+            );
+        }
+    }
 }

@@ -375,6 +375,20 @@ fn evidence(expectations: &Expectations, observed: &[Observation]) -> Vec<String
                 })
         });
         let telling = match (matched, other) {
+            (Some(matched), Some(other)) if matched.answer.is_null() || other.answer.is_null() => {
+                let reached = |span: &Span| {
+                    if span.answer.is_null() {
+                        "not reached"
+                    } else {
+                        "reached"
+                    }
+                };
+                format!(
+                    "step {} (before or after: {})",
+                    reached(matched),
+                    reached(other)
+                )
+            }
             (Some(matched), Some(other)) => {
                 let mut differences = Vec::new();
                 diff_values("", &other.answer, &matched.answer, &mut differences);
