@@ -376,17 +376,10 @@ fn evidence(expectations: &Expectations, observed: &[Observation]) -> Vec<String
         });
         let telling = match (matched, other) {
             (Some(matched), Some(other)) if matched.answer.is_null() || other.answer.is_null() => {
-                let reached = |span: &Span| {
-                    if span.answer.is_null() {
-                        "not reached"
-                    } else {
-                        "reached"
-                    }
-                };
                 format!(
                     "step {} (before or after: {})",
-                    reached(matched),
-                    reached(other)
+                    matched.reached(),
+                    other.reached()
                 )
             }
             (Some(matched), Some(other)) => {

@@ -70,6 +70,15 @@ impl Span {
     pub fn status(&self) -> Option<u64> {
         self.answer["status"].as_u64()
     }
+
+    /// Whether the step is reached at all on these releases, in words.
+    pub fn reached(&self) -> &'static str {
+        if self.answer.is_null() {
+            "not reached"
+        } else {
+            "reached"
+        }
+    }
 }
 
 impl StepRecord {

@@ -52,14 +52,7 @@ pub fn upgrade(expectations: &Expectations, from: Version, to: Version) -> Vec<C
             let mut differences = Vec::new();
             match (before, after) {
                 (Some(b), Some(a)) if b.answer.is_null() || a.answer.is_null() => {
-                    let reached = |span: &Span| {
-                        if span.answer.is_null() {
-                            "not reached"
-                        } else {
-                            "reached"
-                        }
-                    };
-                    differences.push(Difference::new("step", reached(b), reached(a)));
+                    differences.push(Difference::new("step", b.reached(), a.reached()));
                     if !a.answer.is_null() {
                         differences.push(Difference::new("answer", "-", &a.answer.to_string()));
                     }
