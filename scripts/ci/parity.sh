@@ -66,7 +66,10 @@ check_release() {
     echo "-- the conformance suite against stock Medusa $version, release detected"
     $BIN/medusa-conformance run --quiet --base-url "$MEDUSA_BASE_URL" --publishable-key "$MEDUSA_PUBLISHABLE_KEY" \
       --jwt-secret "$MEDUSA_JWT_SECRET" --revoked-key "$MEDUSA_REVOKED_KEY" --guest-email "$guest" \
-      --storefront-origin "$STOREFRONT" --json "$STATE/medusa-$version.json" --junit "$STATE/medusa-$version.junit.xml"
+      --storefront-origin "$STOREFRONT" --json "$STATE/medusa-$version.json" --junit "$STATE/medusa-$version.junit.xml" \
+      >"$STATE/medusa-$version.txt" || { cat "$STATE/medusa-$version.txt"; exit 1; }
+    # The verdict: the release, its evidence, its known issues, the counts.
+    sed -n '/^Medusa release:/,/^[0-9]* cases:/p' "$STATE/medusa-$version.txt"
     detected_as "$STATE/medusa-$version.json" "$version"
     guest=$(node scripts/medusa-reference/provision.mjs guest "ci-guest-$(unique)@example.com")
     echo "-- the conformance suite against stock Medusa $version, release declared"
@@ -75,7 +78,7 @@ check_release() {
       --revoked-key "$MEDUSA_REVOKED_KEY" --guest-email "$guest" --storefront-origin "$STOREFRONT" \
       >"$STATE/medusa-$version.declared.txt" \
       || { cat "$STATE/medusa-$version.declared.txt"; exit 1; }
-    tail -n 1 "$STATE/medusa-$version.declared.txt"
+    grep -E '^[0-9]+ cases:' "$STATE/medusa-$version.declared.txt"
   )
 }
 
