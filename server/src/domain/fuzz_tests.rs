@@ -5,10 +5,7 @@
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};
 
-use super::{
-    Customer, FieldSelection, NewCustomer, TokenKeys,
-    token::{TOKEN_LIFETIME_SECS, TokenSubject},
-};
+use super::{Customer, FieldSelection, NewCustomer, TokenKeys, token::TokenSubject};
 
 /// zod 4's email pattern, written out by hand (no regex) so that it checks `email::is_valid` independently:
 /// `^(?!\.)(?!.*\.\.)([A-Za-z0-9_'+\-\.]*)[A-Za-z0-9_+-]@([A-Za-z0-9][A-Za-z0-9\-]*\.)+[A-Za-z]{2,}$`.
@@ -222,6 +219,22 @@ proptest! {
     }
 
     #[test]
+    fn a_token_issued_at_any_time_expires_one_day_later(now in 0i64..4_000_000_000) {
+        let token = TokenKeys::new("supersecret")
+            .issue(&TokenSubject { auth_identity_id: "authid_1", customer_id: Some("cus_1") }, now);
+        let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::HS256);
+        validation.validate_exp = false;
+        validation.required_spec_claims.clear();
+        let claims = jsonwebtoken::decode::<Map<String, Value>>(
+            &token,
+            &jsonwebtoken::DecodingKey::from_secret(b"supersecret"),
+            &validation,
+        ).unwrap().claims;
+        prop_assert_eq!(&claims["iat"], &json!(now));
+        prop_assert_eq!(&claims["exp"], &json!(now + 86_400));
+    }
+
+    #[test]
     fn signed_claims_verify_exactly_when_they_are_current_and_complete(
         exp in proptest::option::of(-3i64..3),
         nbf in proptest::option::of(-3i64..3),
@@ -254,11 +267,6 @@ proptest! {
             && auth_identity_id.as_ref().is_some_and(Value::is_string);
         prop_assert_eq!(TokenKeys::new("supersecret").verify(&token).is_some(), expected, "{:?}", claims);
     }
-}
-
-#[test]
-fn a_token_lives_one_day() {
-    assert_eq!(TOKEN_LIFETIME_SECS, 86_400);
 }
 
 /// Seeds kept from the runs above: each once looked like a counterexample worth pinning.

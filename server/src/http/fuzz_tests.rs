@@ -2,8 +2,10 @@
 //! words, never a panic and never a stack overflow, and the reporter agrees with serde_json on what is JSON.
 //! Inputs that once broke a property stay below as plain regression tests.
 
+use std::collections::BTreeSet;
+
 use proptest::prelude::*;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use super::{
     body::{parse_json, parse_urlencoded},
@@ -21,6 +23,28 @@ fn json_soup() -> impl Strategy<Value = String> {
         0..40,
     )
     .prop_map(|parts| parts.concat())
+}
+
+/// V8's `JsonParser::GetErrorMessageWithEllipses`, branch by branch: a source of 21 code units or more is quoted
+/// as ten units either side of the token, with the ellipses of the branch taken (the middle branch has both, even
+/// when its window starts at 0). An independent check of `v8_json`'s slicing of UTF-16.
+fn reference_unexpected_token(units: &[u16], pos: usize) -> String {
+    const MAX_CONTEXT: usize = 10;
+    let length = units.len();
+    let text = |from: usize, to: usize| String::from_utf16_lossy(&units[from..to]);
+    let source = if length < 2 * MAX_CONTEXT + 1 {
+        format!("\"{}\"", text(0, length))
+    } else if pos < MAX_CONTEXT {
+        format!("\"{}\"...", text(0, pos + MAX_CONTEXT))
+    } else if pos < length - MAX_CONTEXT {
+        format!("...\"{}\"...", text(pos - MAX_CONTEXT, pos + MAX_CONTEXT))
+    } else {
+        format!("...\"{}\"", text(pos - MAX_CONTEXT, length))
+    };
+    format!(
+        "Unexpected token '{}', {source} is not valid JSON",
+        text(pos, pos + 1)
+    )
 }
 
 fn body_error(result: Result<Value, Error>) -> Option<(u16, String)> {
@@ -64,19 +88,40 @@ proptest! {
     }
 
     #[test]
-    fn unexpected_token_reports_any_position_in_the_text(text in any::<String>(), at in any::<prop::sample::Index>()) {
-        let units = text.encode_utf16().count();
-        prop_assume!(units > 0);
-        let message = v8_json::unexpected_token(&text, at.index(units));
-        prop_assert!(message.starts_with("Unexpected token '"), "{}", message);
+    fn unexpected_token_quotes_the_unit_at_any_position_with_v8s_context(
+        text in prop_oneof![any::<String>(), "[a-z😀]{15,40}"],
+        at in any::<prop::sample::Index>(),
+    ) {
+        let units: Vec<u16> = text.encode_utf16().collect();
+        prop_assume!(!units.is_empty());
+        let at = at.index(units.len());
+        prop_assert_eq!(v8_json::unexpected_token(&text, at), reference_unexpected_token(&units, at));
     }
 
     #[test]
-    fn urlencoded_bytes_always_become_an_object(bytes in prop_oneof![
+    fn urlencoded_bytes_never_panic_and_keep_every_name(bytes in prop_oneof![
         proptest::collection::vec(any::<u8>(), 0..64),
         "[a-z\\[\\]=&%0-9]{0,40}".prop_map(String::into_bytes),
     ]) {
-        prop_assert!(parse_urlencoded(&bytes).is_object());
+        let parsed = parse_urlencoded(&bytes);
+        let names: BTreeSet<String> = form_urlencoded::parse(&bytes)
+            .map(|(key, _)| key.split_once('[').map_or(&*key, |(name, _)| name).to_owned())
+            .collect();
+        let keys: BTreeSet<String> = parsed.as_object().expect("an object").keys().cloned().collect();
+        prop_assert_eq!(keys, names);
+    }
+
+    #[test]
+    fn urlencoded_fields_with_distinct_plain_names_come_back_as_sent(
+        fields in proptest::collection::btree_map("[^\\[\\]]{0,8}", any::<String>(), 0..6),
+    ) {
+        let mut form = form_urlencoded::Serializer::new(String::new());
+        for (name, value) in &fields {
+            form.append_pair(name, value);
+        }
+        let sent: Map<String, Value> =
+            fields.into_iter().map(|(name, value)| (name, Value::String(value))).collect();
+        prop_assert_eq!(parse_urlencoded(form.finish().as_bytes()), Value::Object(sent));
     }
 }
 
@@ -147,4 +192,31 @@ fn invalid_utf8_is_read_as_node_reads_it() {
             "Expected double-quoted property name in JSON at position 13".into()
         ))
     );
+}
+
+/// The edges of the context window, each printed by Node 20's `JSON.parse`: at 21 code units the source gets
+/// context, and a token at position 10 gets leading dots though its window starts at 0.
+#[test]
+fn the_edges_of_the_context_window_read_as_node_20_prints_them() {
+    let cases = [
+        (
+            "{\"abcdef\":xyyyyyyyyyyy",
+            "Unexpected token 'x', ...\"{\"abcdef\":xyyyyyyyyy\"... is not valid JSON",
+        ),
+        (
+            "{\"abcdef\":xyyyyyyyyyy",
+            "Unexpected token 'x', ...\"{\"abcdef\":xyyyyyyyyy\"... is not valid JSON",
+        ),
+        (
+            "{\"abcdef\":xyyyyyyyyy",
+            "Unexpected token 'x', \"{\"abcdef\":xyyyyyyyyy\" is not valid JSON",
+        ),
+    ];
+    for (text, expected) in cases {
+        assert_eq!(
+            v8_json::syntax_error(text).as_deref(),
+            Some(expected),
+            "{text}"
+        );
+    }
 }
