@@ -70,14 +70,31 @@ pub fn judge(
         Some(release) => vec![release],
         None => RELEASES.clone(),
     };
-    let misfits: Vec<(Version, BTreeSet<(String, String)>)> = candidates
+    let misfits: Vec<(Version, Misfits)> = candidates
         .iter()
         .map(|&release| (release, misfits_on(expectations, &observed, release)))
         .collect();
-    let fewest = misfits.iter().map(|(_, m)| m.len()).min().unwrap_or(0);
-    let chosen: Vec<&(Version, BTreeSet<(String, String)>)> =
-        misfits.iter().filter(|(_, m)| m.len() == fewest).collect();
-    let ambiguous = declared.is_none() && chosen.windows(2).any(|pair| pair[0].1 != pair[1].1);
+    let fewest = misfits
+        .iter()
+        .map(|(_, m)| m.steps.len())
+        .min()
+        .unwrap_or(0);
+    // Among the releases with the fewest misfits, those the deployment matches exactly (without counting a fixed
+    // defect as a fit) tell the release more precisely.
+    let closest = misfits
+        .iter()
+        .filter(|(_, m)| m.steps.len() == fewest)
+        .map(|(_, m)| m.inexact)
+        .min()
+        .unwrap_or(0);
+    let chosen: Vec<&(Version, Misfits)> = misfits
+        .iter()
+        .filter(|(_, m)| m.steps.len() == fewest && m.inexact == closest)
+        .collect();
+    let ambiguous = declared.is_none()
+        && chosen
+            .windows(2)
+            .any(|pair| pair[0].1.steps != pair[1].1.steps);
     let releases: Vec<Version> = chosen.iter().map(|(release, _)| *release).collect();
     let mut unrecorded = Vec::new();
     let mut known_issues = Vec::new();
@@ -170,20 +187,28 @@ fn recorded_steps<'a>(
     })
 }
 
-/// The steps that answer unlike stock Medusa of `release` may.
-fn misfits_on(
-    expectations: &Expectations,
-    observed: &[Observation],
-    release: Version,
-) -> BTreeSet<(String, String)> {
-    let mut misfits = BTreeSet::new();
+/// How a deployment's answers fit one release.
+struct Misfits {
+    /// The steps that answer unlike stock Medusa of the release may.
+    steps: BTreeSet<(String, String)>,
+    /// Steps that fit only because they fix a defect of the release.
+    inexact: usize,
+}
+
+fn misfits_on(expectations: &Expectations, observed: &[Observation], release: Version) -> Misfits {
+    let mut misfits = Misfits {
+        steps: BTreeSet::new(),
+        inexact: 0,
+    };
     for (case, step, stored) in recorded_steps(expectations, observed) {
         let spans = stored.spans_for(release);
-        let fits = spans.is_empty()
-            || spans.iter().any(|s| same_answer(&s.answer, &step.answer))
-            || spans.iter().any(|s| fixes_a_defect(s, step));
-        if !fits {
-            misfits.insert((case.to_owned(), step.key.clone()));
+        if spans.is_empty() || spans.iter().any(|s| same_answer(&s.answer, &step.answer)) {
+            continue;
+        }
+        if spans.iter().any(|s| fixes_a_defect(s, step)) {
+            misfits.inexact += 1;
+        } else {
+            misfits.steps.insert((case.to_owned(), step.key.clone()));
         }
     }
     misfits

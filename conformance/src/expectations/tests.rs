@@ -331,3 +331,34 @@ fn the_committed_compatibility_table_is_generated_from_the_records() {
          conformance/COMPATIBILITY.md`"
     );
 }
+
+#[test]
+fn detection_prefers_releases_matched_exactly_over_those_whose_defect_was_fixed() {
+    let records = records();
+    let mut run = report(
+        BAD,
+        json!({ "type": "invalid_data", "message": "Invalid email address" }),
+        Vec::new(),
+    );
+    judge(&mut run, &records, None, false);
+    let detected = run
+        .release
+        .as_ref()
+        .and_then(|r| r.detected.as_ref())
+        .expect("detected");
+    assert_eq!(detected.misfits, 0);
+    assert!(
+        detected.releases.contains(&v("2.21.0")),
+        "{}",
+        detected.range
+    );
+    assert!(
+        !detected.releases.contains(&v("2.4.0")),
+        "{}",
+        detected.range
+    );
+    assert!(
+        run.passed(),
+        "fixing the 2.4.0 defect is no departure either way"
+    );
+}
