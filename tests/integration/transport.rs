@@ -201,10 +201,18 @@ on_every_store! {
         );
     }
 
-    async fn a_trailing_slash_reaches_the_route_as_in_express(server: TestServer) {
-        let request = server.http.post(server.url("/auth/customer/emailpass/register/")).json(&json!({}));
+    /// Express ignores letter case and one trailing slash; Medusa's `/store` middlewares match the path's prefix in
+    /// any case, and a path with an empty segment matches neither them nor a route.
+    async fn routes_match_as_in_express(server: TestServer) {
+        let request = server.http.post(server.url("/Auth/Customer/Emailpass/Register/")).json(&json!({}));
+        assert_eq!(server.send(request).await.0, 404, "the actor type and provider keep their case (D4)");
+        let request = server.http.post(server.url("/AUTH/customer/emailpass/REGISTER/")).json(&json!({}));
         let (status, body) = server.send(request).await;
         assert_eq!((status, body["message"].as_str()), (401, Some("Password should be a string")));
+        let (status, body) = server.send(server.http.get(server.url("/STORE/nope"))).await;
+        assert_eq!((status, body["type"].as_str()), (400, Some("not_allowed")));
+        let (status, body) = server.send(server.http.get(server.url("//store/customers/me"))).await;
+        assert_eq!((status, body["message"].as_str()), (404, Some("Cannot GET //store/customers/me")));
     }
 
     async fn health_and_the_openapi_document_are_served(server: TestServer) {

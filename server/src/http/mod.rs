@@ -6,6 +6,7 @@ mod body;
 mod cors;
 mod customers;
 pub mod error;
+mod express_path;
 mod extract;
 #[cfg(test)]
 mod fuzz_tests;
@@ -17,9 +18,7 @@ mod v8_json;
 use std::sync::Arc;
 
 use poem::{
-    Endpoint, EndpointExt, IntoResponse, Request, Response, Route, get, handler,
-    http::StatusCode,
-    middleware::{NormalizePath, TrailingSlash},
+    Endpoint, EndpointExt, IntoResponse, Request, Response, Route, get, handler, http::StatusCode,
 };
 use poem_openapi::{OpenApiService, Tags};
 
@@ -97,8 +96,7 @@ pub fn routes(app: Arc<App>, config: &Config) -> impl Endpoint + use<> {
         .nest("/docs", docs)
         .data(cookies)
         .with(cors)
-        // Express routes ignore a trailing slash (`/store/customers/me/`).
-        .with(NormalizePath::new(TrailingSlash::Trim))
+        .before(|request| async move { Ok(express_path::route_request(request)) })
         .around(move |endpoint, request| {
             let app = app.clone();
             async move {
@@ -173,7 +171,7 @@ async fn unknown_route_as_medusa(
         path,
         publishable_key,
     } = line;
-    if path.starts_with("/store")
+    if express_path::is_store_path(&path)
         && let Err(error) = app.check_publishable_key(publishable_key.as_deref()).await
     {
         let (status, body) = error_response(&error);
