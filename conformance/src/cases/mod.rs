@@ -7,6 +7,7 @@ pub mod context;
 mod cors;
 mod fields;
 mod flow;
+mod forms;
 mod keys;
 mod session;
 mod signup;
@@ -77,6 +78,7 @@ pub fn all() -> Vec<&'static Case> {
         auth::CASES,
         tokens::CASES,
         cors::CASES,
+        forms::CASES,
     ]
     .into_iter()
     .flatten()
