@@ -1,5 +1,6 @@
 //! What a run needs to know about the backend under test, and which cases to run.
 
+use crate::admin::AdminAccess;
 use crate::releases::Version;
 
 /// The settings of one conformance run. Build it with [`RunConfig::new`] and adjust the public fields.
@@ -36,6 +37,9 @@ pub struct RunConfig {
     pub strict: bool,
     /// Print a progress line to stderr as each case ends.
     pub progress: bool,
+    /// Access to Medusa's Admin API: the run provisions what the cases need set-up for (a revoked key, a guest
+    /// customer, unless given) and removes it and the customers it created at its end.
+    pub admin: Option<AdminAccess>,
 }
 
 impl RunConfig {
@@ -56,6 +60,7 @@ impl RunConfig {
             medusa_version: None,
             strict: false,
             progress: false,
+            admin: None,
         }
     }
 

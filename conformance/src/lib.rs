@@ -18,6 +18,7 @@
 //! it cannot (malformed bodies, missing required headers, forged tokens) go through plain reqwest and are marked
 //! `raw` in the report.
 
+pub mod admin;
 pub mod api;
 pub mod cases;
 pub mod checks;

@@ -9,6 +9,7 @@ use std::process::ExitCode;
 
 use clap::parser::ValueSource;
 use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand};
+use medusa_conformance::admin::AdminAccess;
 use medusa_conformance::diff::{self, DiffConfig};
 use medusa_conformance::errata::Errata;
 use medusa_conformance::expectations::{self, Expectations};
@@ -97,6 +98,26 @@ struct Target {
     /// The domain of the run's unique emails (conformance+<run>-<n>@DOMAIN).
     #[arg(long, default_value = "example.com", value_name = "DOMAIN")]
     email_domain: String,
+    /// An admin user's token for Medusa's Admin API: the run creates the revoked key and the guest customer its
+    /// cases need (unless given), and at its end deletes them and every customer it created.
+    #[arg(
+        long,
+        env = "MEDUSA_ADMIN_TOKEN",
+        hide_env_values = true,
+        conflicts_with = "admin_email"
+    )]
+    admin_token: Option<String>,
+    /// An admin user's email, with --admin-password: the run logs in to the Admin API (see --admin-token).
+    #[arg(long, env = "MEDUSA_ADMIN_EMAIL", requires = "admin_password")]
+    admin_email: Option<String>,
+    /// The admin user's password (see --admin-email).
+    #[arg(
+        long,
+        env = "MEDUSA_ADMIN_PASSWORD",
+        hide_env_values = true,
+        requires = "admin_email"
+    )]
+    admin_password: Option<String>,
 }
 
 impl Target {
@@ -107,6 +128,14 @@ impl Target {
         config.guest_email = self.guest_email.clone().filter(|s| !s.is_empty());
         config.storefront_origin = self.storefront_origin.clone().filter(|s| !s.is_empty());
         config.email_domain.clone_from(&self.email_domain);
+        config.admin = match (&self.admin_token, &self.admin_email, &self.admin_password) {
+            (Some(token), _, _) if !token.is_empty() => Some(AdminAccess::Token(token.clone())),
+            (_, Some(email), Some(password)) => Some(AdminAccess::Password {
+                email: email.clone(),
+                password: password.clone(),
+            }),
+            _ => None,
+        };
         config
     }
 }

@@ -3,9 +3,10 @@
 use std::sync::Arc;
 use std::time::Instant;
 
+use crate::admin::{Admin, AdminError, Provisioned};
 use crate::api::Api;
 use crate::cases::context::run_email;
-use crate::cases::{self, Abort, Case, CaseContext, RunState};
+use crate::cases::{self, Abort, Case, CaseContext, Needs, RunState};
 use crate::checks::{Check, Failure};
 use crate::client::types::StoreCreateCustomerEmail;
 use crate::config::RunConfig;
@@ -34,6 +35,8 @@ pub enum RunError {
         "the server refuses the publishable key (GET /store/customers/me answered {status} {body}); check it"
     )]
     KeyRefused { status: u16, body: String },
+    #[error(transparent)]
+    Admin(#[from] AdminError),
 }
 
 /// Runs every selected case against `config.base_url`, then judges every answer against stock Medusa of the
@@ -81,6 +84,15 @@ pub async fn run_cases(config: RunConfig) -> Result<Report, RunError> {
     {
         return Err(RunError::KeyRefused { status, body });
     }
+    let mut config = config;
+    let admin = match &config.admin {
+        Some(access) => Some(Admin::connect(&api, access).await?),
+        None => None,
+    };
+    let provisioned = match &admin {
+        Some(admin) => provision(admin, &mut config).await?,
+        None => Provisioned::default(),
+    };
     let state = Arc::new(RunState::new(config, spec, api));
 
     let selected: Vec<&'static Case> = cases::all()
@@ -95,6 +107,10 @@ pub async fn run_cases(config: RunConfig) -> Result<Report, RunError> {
         }
         reports.push(report);
     }
+    let cleanup = match &admin {
+        Some(admin) => Some(admin.clean_up(&provisioned, &state.created()).await),
+        None => None,
+    };
     Ok(Report {
         run_id: state.run_id.clone(),
         base_url: state.config.base_url.clone(),
@@ -104,7 +120,36 @@ pub async fn run_cases(config: RunConfig) -> Result<Report, RunError> {
         placeholders: state.placeholders(),
         release: None,
         known_issues: Vec::new(),
+        cleanup,
     })
+}
+
+/// Sets up, through the Admin API, what the selected cases need and the user did not give: a revoked publishable
+/// key and a guest customer.
+async fn provision(admin: &Admin, config: &mut RunConfig) -> Result<Provisioned, AdminError> {
+    let selected: Vec<Needs> = cases::all()
+        .iter()
+        .filter(|case| config.selects(case.name) && !(config.read_only && case.creates_data))
+        .map(|case| case.needs)
+        .collect();
+    let needed = |needs: Needs| selected.contains(&needs);
+    let label = ulid::Ulid::new().to_string().to_lowercase();
+    let mut provisioned = Provisioned::default();
+    if config.revoked_key.is_none() && needed(Needs::RevokedKey) {
+        let key = admin
+            .revoked_key(&format!("medusa-conformance {label}"))
+            .await?;
+        config.revoked_key = Some(key.token.clone());
+        provisioned.revoked_key = Some(key);
+    }
+    if config.guest_email.is_none() && needed(Needs::GuestEmail) {
+        let guest = admin
+            .guest(&run_email(&label, 0, &config.email_domain))
+            .await?;
+        config.guest_email = Some(guest.email.clone());
+        provisioned.guest = Some(guest);
+    }
+    Ok(provisioned)
 }
 
 async fn run_case(state: &Arc<RunState>, case: &'static Case) -> CaseReport {

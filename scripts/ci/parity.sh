@@ -57,6 +57,34 @@ print(f"detected as Medusa {detected['range']}; {len(report['known_issues'])} kn
 PY
 }
 
+# nothing_left REPORT.json: nothing was skipped, and none of the customers the run created (nor its guest, nor its
+# revoked key) is left in the deployment, as its Admin API tells.
+nothing_left() {
+  python3 - "$1" <<'PY'
+import json, os, sys, urllib.request, urllib.error
+report = json.load(open(sys.argv[1]))
+skipped = [c["name"] for c in report["cases"] if c["outcome"] == "skipped"]
+if skipped:
+    sys.exit(f"skipped with admin access: {', '.join(skipped)}")
+base, token = os.environ["MEDUSA_BASE_URL"], os.environ["MEDUSA_ADMIN_TOKEN"]
+def found(path):
+    request = urllib.request.Request(base + path, headers={"authorization": f"Bearer {token}"})
+    try:
+        urllib.request.urlopen(request)
+        return True
+    except urllib.error.HTTPError as error:
+        if error.code == 404:
+            return False
+        raise
+ids = [c["customer_id"] for c in report["created"] if c["customer_id"]]
+removed = report["cleanup"]["removed"]
+left = [i for i in ids if found(f"/admin/customers/{i}")]
+if left or not ids or not any("guest" in r for r in removed) or not any("publishable key" in r for r in removed):
+    sys.exit(f"the run left customers behind: {left}; it removed: {removed}")
+print(f"the run's {len(ids)} customers, its guest and its revoked key are gone")
+PY
+}
+
 # check_release VERSION: the suite, release detected from the answers, then declared; no departure either way.
 check_release() {
   local version=$1 dir=$STATE/medusa-$1 guest
@@ -71,14 +99,14 @@ check_release() {
     # The verdict: the release, its evidence, its known issues, the counts.
     sed -n '/^Medusa release:/,/^[0-9]* cases:/p' "$STATE/medusa-$version.txt"
     detected_as "$STATE/medusa-$version.json" "$version"
-    guest=$(node scripts/medusa-reference/provision.mjs guest "ci-guest-$(unique)@example.com")
-    echo "-- the conformance suite against stock Medusa $version, release declared"
-    $BIN/medusa-conformance run --quiet --medusa-version "$version" --base-url "$MEDUSA_BASE_URL" \
-      --publishable-key "$MEDUSA_PUBLISHABLE_KEY" --jwt-secret "$MEDUSA_JWT_SECRET" \
-      --revoked-key "$MEDUSA_REVOKED_KEY" --guest-email "$guest" --storefront-origin "$STOREFRONT" \
-      >"$STATE/medusa-$version.declared.txt" \
+    echo "-- the conformance suite against stock Medusa $version, release declared, set up and cleaned up by admin"
+    env -u MEDUSA_REVOKED_KEY -u MEDUSA_GUEST_EMAIL $BIN/medusa-conformance run --quiet --medusa-version "$version" \
+      --base-url "$MEDUSA_BASE_URL" --publishable-key "$MEDUSA_PUBLISHABLE_KEY" --jwt-secret "$MEDUSA_JWT_SECRET" \
+      --admin-token "$MEDUSA_ADMIN_TOKEN" --storefront-origin "$STOREFRONT" \
+      --json "$STATE/medusa-$version.declared.json" >"$STATE/medusa-$version.declared.txt" \
       || { cat "$STATE/medusa-$version.declared.txt"; exit 1; }
     grep -E '^[0-9]+ cases:' "$STATE/medusa-$version.declared.txt"
+    nothing_left "$STATE/medusa-$version.declared.json"
   )
 }
 

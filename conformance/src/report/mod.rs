@@ -13,6 +13,7 @@ pub use curl::curl_command;
 pub use junit::{junit_xml, kind_label};
 pub use text::{progress_line, summary};
 
+use crate::admin::Cleanup;
 use crate::checks::{Check, Failure, Severity};
 use crate::exchange::{Exchange, Via};
 use crate::expectations::{KnownIssue, ReleaseVerdict};
@@ -34,6 +35,8 @@ pub struct Report {
     pub release: Option<ReleaseVerdict>,
     /// Defects of stock Medusa of that release that this run saw.
     pub known_issues: Vec<KnownIssue>,
+    /// With Admin API access: what the run removed at its end, and what it left behind.
+    pub cleanup: Option<Cleanup>,
 }
 
 #[derive(Clone, Debug, Serialize)]

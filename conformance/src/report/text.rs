@@ -70,6 +70,7 @@ pub fn summary(report: &Report) -> String {
         report.duration_ms as f64 / 1000.0,
     );
     write_created(&mut out, report);
+    write_cleanup(&mut out, report);
     out
 }
 
@@ -201,6 +202,39 @@ fn write_created(out: &mut String, report: &Report) {
             None => {
                 let _ = writeln!(out, "  {}  identity only (no customer)", created.email);
             }
+        }
+    }
+}
+
+/// What the Admin API removed, and what stays, grouped by the reason it stays.
+fn write_cleanup(out: &mut String, report: &Report) {
+    let Some(cleanup) = &report.cleanup else {
+        return;
+    };
+    let _ = writeln!(
+        out,
+        "Removed at the end of the run ({}):",
+        cleanup.removed.len()
+    );
+    for removed in &cleanup.removed {
+        let _ = writeln!(out, "  {removed}");
+    }
+    let mut reasons: Vec<&str> = Vec::new();
+    for left in &cleanup.left {
+        if !reasons.contains(&left.reason.as_str()) {
+            reasons.push(&left.reason);
+        }
+    }
+    for reason in reasons {
+        let left: Vec<&str> = cleanup
+            .left
+            .iter()
+            .filter(|l| l.reason == reason)
+            .map(|l| l.what.as_str())
+            .collect();
+        let _ = writeln!(out, "Left behind ({}): {reason}", left.len());
+        for what in left {
+            let _ = writeln!(out, "  {what}");
         }
     }
 }
