@@ -101,6 +101,14 @@ pub const CASES: &[Case] = &[
             )
         }
     ),
+    Case {
+        name: "bodies.create_list_query_parameters",
+        summary: "the list parameters an older published reference gives this route (expand, offset, limit, order) \
+                  are refused",
+        creates_data: true,
+        needs: Needs::Nothing,
+        run: |cx| Box::pin(list_query_parameters(cx)),
+    },
     create_body_case!(
         "bodies.create_bad_email",
         "an email that is not an email address is refused",
@@ -190,10 +198,22 @@ async fn refused_create(cx: &mut CaseContext, build: Build) -> Result<(), Abort>
     let email = cx.new_email("primary");
     let registration = flow::register(cx, "register", &email, Expect::ok()).await?;
     let (body, query, expect) = build(&email);
+    create_raw(cx, "create", &registration.token, query, body, expect).await
+}
+
+/// `POST /store/customers{query}` with the publishable key and a registration token, sent as-is.
+async fn create_raw(
+    cx: &mut CaseContext,
+    step: &'static str,
+    token: &str,
+    query: &str,
+    body: Option<RawBody>,
+    expect: Expect,
+) -> Result<(), Abort> {
     let path = format!("/store/customers{query}");
     let headers = vec![
         Extra::Header("x-publishable-api-key", cx.key().to_owned()),
-        Extra::Bearer(registration.token),
+        Extra::Bearer(token.to_owned()),
     ];
     let request = RawRequest {
         operation_id: "create_customer",
@@ -202,7 +222,29 @@ async fn refused_create(cx: &mut CaseContext, build: Build) -> Result<(), Abort>
         headers,
         body,
     };
-    cx.raw("create", request, expect).await?;
+    cx.raw(step, request, expect).await?;
+    Ok(())
+}
+
+/// An older published variant of `POST /store/customers` documents these query parameters; Medusa accepts only
+/// `fields` and `locale` there and refuses each of them before creating anything (ERRATA.md E8), so one registration
+/// token serves every step.
+async fn list_query_parameters(cx: &mut CaseContext) -> Result<(), Abort> {
+    let email = cx.new_email("primary");
+    let registration = flow::register(cx, "register", &email, Expect::ok()).await?;
+    let parameters = [
+        ("create_expand", "expand", "id"),
+        ("create_offset", "offset", "1"),
+        ("create_limit", "limit", "1"),
+        ("create_order", "order", "id"),
+    ];
+    for (step, name, value) in parameters {
+        let body = RawBody::json(json!({ "email": email }).to_string());
+        let message = format!("Invalid request: Unrecognized fields: '{name}'");
+        let expect = Expect::error(400, "invalid_data", message);
+        let query = format!("?{name}={value}");
+        create_raw(cx, step, &registration.token, &query, Some(body), expect).await?;
+    }
     Ok(())
 }
 
