@@ -36,6 +36,8 @@ pub struct RunConfig {
     pub strict: bool,
     /// Print a progress line to stderr as each case ends.
     pub progress: bool,
+    /// The `documented` profile: also judge every answer against Medusa's published reference and its errata.
+    pub documented: Option<crate::profile::Documented>,
 }
 
 impl RunConfig {
@@ -56,6 +58,7 @@ impl RunConfig {
             medusa_version: None,
             strict: false,
             progress: false,
+            documented: None,
         }
     }
 

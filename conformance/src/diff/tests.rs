@@ -55,6 +55,7 @@ fn report(base_url: &str, email: &str, cases: Vec<(&'static str, Vec<StepReport>
         placeholders: vec![(email.to_owned(), "[email:primary]".to_owned())],
         release: None,
         known_issues: Vec::new(),
+        documentation_errata: None,
     }
 }
 

@@ -55,6 +55,7 @@ fn report(status: u16, body: serde_json::Value, failures: Vec<Failure>) -> Repor
         placeholders: Vec::new(),
         release: None,
         known_issues: Vec::new(),
+        documentation_errata: None,
     }
 }
 

@@ -16,6 +16,7 @@ pub use text::{progress_line, summary};
 use crate::checks::{Check, Failure, Severity};
 use crate::exchange::{Exchange, Via};
 use crate::expectations::{KnownIssue, ReleaseVerdict};
+use crate::profile::ErrataVerdict;
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Report {
@@ -34,6 +35,9 @@ pub struct Report {
     pub release: Option<ReleaseVerdict>,
     /// Defects of stock Medusa of that release that this run saw.
     pub known_issues: Vec<KnownIssue>,
+    /// With `--profile documented`: which `documentation` errata the run observed, missed, or could not check.
+    #[serde(flatten)]
+    pub documentation_errata: Option<ErrataVerdict>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -63,6 +67,9 @@ pub struct StepReport {
     pub curl: String,
     pub exchange: Exchange,
     pub failures: Vec<Failure>,
+    /// The case expects a 4xx here.
+    #[serde(skip)]
+    pub expects_refusal: bool,
 }
 
 impl StepReport {
@@ -73,6 +80,14 @@ impl StepReport {
             curl: curl_command(&exchange.request),
             exchange,
             failures,
+            expects_refusal: false,
+        }
+    }
+
+    pub fn expecting_refusal(self, expects_refusal: bool) -> Self {
+        StepReport {
+            expects_refusal,
+            ..self
         }
     }
 }
@@ -112,13 +127,28 @@ impl CaseReport {
         self.all_failures()
             .any(|located| located.failure.severity == Severity::Error)
     }
+
+    /// Sets the outcome of a case that ran from its failures: failed when one is an error.
+    pub fn settle_outcome(&mut self) {
+        if !matches!(self.outcome, Outcome::Skipped { .. }) {
+            self.outcome = if self.has_errors() {
+                Outcome::Failed
+            } else {
+                Outcome::Passed
+            };
+        }
+    }
 }
 
 impl Report {
     /// Whether no check of any case that ran found a departure (known defects and contract differences
-    /// allowed, unless the run was strict).
+    /// allowed, unless the run was strict), and every `documentation` erratum whose steps ran was observed.
     pub fn passed(&self) -> bool {
         self.failures().is_empty()
+            && self
+                .documentation_errata
+                .as_ref()
+                .is_none_or(|errata| errata.errata_not_observed.is_empty())
     }
 
     /// Whether the verdict depends on which release the deployment is, and the run could not tell.
