@@ -270,29 +270,12 @@ fn step(name: &'static str, url: &str, body: Value, response: RecordedResponse) 
     StepReport::new(name, exchange, Vec::new())
 }
 
-fn case(name: &'static str, steps: Vec<StepReport>) -> CaseReport {
-    CaseReport {
-        name,
-        summary: "",
-        outcome: Outcome::Passed,
-        duration_ms: 0,
-        steps,
-        aborted: None,
-    }
-}
-
-fn report(cases: Vec<CaseReport>) -> Report {
-    Report {
-        run_id: "run".into(),
-        base_url: "http://x".into(),
-        duration_ms: 0,
-        cases,
-        created: Vec::new(),
-        placeholders: Vec::new(),
-        release: None,
-        known_issues: Vec::new(),
-        documentation_errata: None,
-    }
+fn report(cases: Vec<(&'static str, Vec<StepReport>)>) -> Report {
+    let cases = cases
+        .into_iter()
+        .map(|(name, steps)| CaseReport::ran(name, steps))
+        .collect();
+    Report::of("http://x", cases)
 }
 
 fn documented() -> Documented {
@@ -313,7 +296,7 @@ fn an_explained_departure_is_a_warning_and_the_errata_of_steps_that_did_not_run_
         json!({ "type": "invalid_data", "message": "Email is required to create a customer" }),
     );
     let create = step("create", CREATE, json!({ "first_name": "Ada" }), refused);
-    let mut run = report(vec![case("bodies.create_missing_email", vec![create])]);
+    let mut run = report(vec![("bodies.create_missing_email", vec![create])]);
     judge(&mut run, &documented());
     let failures: Vec<_> = run.cases[0].all_failures().collect();
     assert_eq!(failures.len(), 1, "{failures:?}");
@@ -337,7 +320,7 @@ fn an_unexplained_departure_and_an_unobserved_erratum_both_fail_the_run() {
         json!({ "email": "a@x" }),
         json_response(200, customer),
     );
-    let mut run = report(vec![case("signup.bearer", vec![create])]);
+    let mut run = report(vec![("signup.bearer", vec![create])]);
     judge(&mut run, &documented());
     assert!(matches!(run.cases[0].outcome, Outcome::Failed));
     let departures = run.of_kind(Kind::Departure);
@@ -365,8 +348,8 @@ fn a_refusal_the_case_expects_is_no_departure_unless_an_erratum_names_it() {
         step("create", CREATE, json!({ "email": "a@x" }), refused.clone()).expecting_refusal(true);
     let unexpected = step("create", CREATE, json!({ "email": "a@x" }), refused);
     let mut run = report(vec![
-        case("signup.create_with_customer_token", vec![expected]),
-        case("signup.bearer", vec![unexpected]),
+        ("signup.create_with_customer_token", vec![expected]),
+        ("signup.bearer", vec![unexpected]),
     ]);
     judge(&mut run, &documented());
     assert_eq!(run.cases[0].all_failures().count(), 0);

@@ -206,3 +206,36 @@ impl Report {
             .collect()
     }
 }
+
+#[cfg(test)]
+impl CaseReport {
+    /// A case that ran these steps and passed, for tests.
+    pub(crate) fn ran(name: &'static str, steps: Vec<StepReport>) -> Self {
+        CaseReport {
+            name,
+            summary: "",
+            outcome: Outcome::Passed,
+            duration_ms: 0,
+            steps,
+            aborted: None,
+        }
+    }
+}
+
+#[cfg(test)]
+impl Report {
+    /// A run of these cases against `base_url`, not yet judged, for tests.
+    pub(crate) fn of(base_url: &str, cases: Vec<CaseReport>) -> Self {
+        Report {
+            run_id: "run".into(),
+            base_url: base_url.into(),
+            duration_ms: 0,
+            cases,
+            created: Vec::new(),
+            placeholders: Vec::new(),
+            release: None,
+            known_issues: Vec::new(),
+            documentation_errata: None,
+        }
+    }
+}
