@@ -36,7 +36,8 @@ pub struct RunConfig {
     pub strict: bool,
     /// Print a progress line to stderr as each case ends.
     pub progress: bool,
-    /// The `documented` profile: also judge every answer against Medusa's published reference and its errata.
+    /// The `documented` profile: [`crate::run`] also judges every answer against Medusa's published reference and
+    /// its errata. Like `medusa_version` and `strict`, a judgement after the run: `run_cases` does not use it.
     pub documented: Option<crate::profile::Documented>,
 }
 

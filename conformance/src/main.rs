@@ -450,21 +450,21 @@ fn documented_profile(args: &RunArgs) -> Result<Option<Documented>, String> {
 }
 
 /// Every flag of `run`, in the one configuration the runner takes.
-fn run_config(args: RunArgs) -> Result<(RunConfig, RunArgs), String> {
+fn run_config(args: &RunArgs) -> Result<RunConfig, String> {
     let mut config = args.target.config();
-    config.documented = documented_profile(&args)?;
+    config.documented = documented_profile(args)?;
     config.only.clone_from(&args.only);
     config.skip.clone_from(&args.skip);
     config.read_only = args.read_only;
     config.medusa_version = args.medusa_version;
     config.strict = args.strict;
     config.progress = !args.quiet;
-    Ok((config, args))
+    Ok(config)
 }
 
 async fn run_command(args: RunArgs) -> ExitCode {
-    let (config, args) = match run_config(args) {
-        Ok(built) => built,
+    let config = match run_config(&args) {
+        Ok(config) => config,
         Err(message) => return usage_error(message),
     };
 
@@ -568,7 +568,7 @@ mod tests {
             "--errata=ERRATA.md",
         ] {
             let args = run_args(&[flag]).expect("valid arguments");
-            let error = run_config(args).err().expect("refused");
+            let error = run_config(&args).expect_err("refused");
             assert!(
                 error.contains("go only with --profile documented"),
                 "{error}"
@@ -597,7 +597,7 @@ mod tests {
             "--storefront-origin=http://localhost:8000",
         ])
         .expect("valid arguments");
-        let (config, _) = run_config(args).expect("a configuration");
+        let config = run_config(&args).expect("a configuration");
         let _ = std::fs::remove_file(spec);
         assert!(config.documented.is_some());
         assert_eq!(config.only, ["bodies.*"]);
