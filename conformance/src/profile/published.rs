@@ -40,7 +40,8 @@ impl PublishedSpec {
     }
 
     /// The documented path (`/auth/customer/{auth_provider}/register`) of a request sent to `url` with `method`, when
-    /// the document documents that operation; `base_path` is the base URL's own path, left out of the match.
+    /// the document documents that operation (a literal path before a template); `base_path` is the base URL's own
+    /// path, left out of the match.
     pub fn documented_path(&self, method: &str, url: &str, base_path: &str) -> Option<String> {
         let url = reqwest::Url::parse(url).ok()?;
         let path = url.path().strip_prefix(base_path)?;
@@ -51,13 +52,14 @@ impl PublishedSpec {
             .iter()
             .filter(|(_, item)| item[method.as_str()].is_object())
             .map(|(template, _)| template)
-            .find(|template| {
+            .filter(|template| {
                 let parts: Vec<&str> = template.split('/').collect();
                 parts.len() == segments.len()
                     && parts.iter().zip(&segments).all(|(part, segment)| {
                         part == segment || (part.starts_with('{') && part.ends_with('}'))
                     })
             })
+            .min_by_key(|template| template.matches('{').count())
             .cloned()
     }
 

@@ -260,6 +260,24 @@ fn documented_paths_are_found_under_the_base_path_and_only_for_documented_method
     );
 }
 
+#[test]
+fn a_literal_documented_path_wins_over_a_template() {
+    let spec = PublishedSpec::parse(
+        "paths:\n  /store/customers/{id}: { post: {} }\n  /store/customers/me: { post: {} }\n",
+    )
+    .expect("parses");
+    let url = "http://x/store/customers/me";
+    assert_eq!(
+        spec.documented_path("POST", url, "").as_deref(),
+        Some("/store/customers/me")
+    );
+    assert_eq!(
+        spec.documented_path("POST", "http://x/store/customers/cus_1", "")
+            .as_deref(),
+        Some("/store/customers/{id}")
+    );
+}
+
 fn step(name: &'static str, url: &str, body: Value, response: RecordedResponse) -> StepReport {
     let exchange = Exchange {
         operation_id: "create_customer",
