@@ -40,6 +40,9 @@ pub struct RunConfig {
     /// Access to Medusa's Admin API: the run provisions what the cases need set-up for (a revoked key, a guest
     /// customer, unless given) and removes it and the customers it created at its end.
     pub admin: Option<AdminAccess>,
+    /// The `documented` profile: [`crate::run`] also judges every answer against Medusa's published reference and
+    /// its errata. Like `medusa_version` and `strict`, a judgement after the run: `run_cases` does not use it.
+    pub documented: Option<crate::profile::Documented>,
 }
 
 impl RunConfig {
@@ -61,6 +64,7 @@ impl RunConfig {
             strict: false,
             progress: false,
             admin: None,
+            documented: None,
         }
     }
 

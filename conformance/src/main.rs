@@ -7,15 +7,15 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::parser::ValueSource;
-use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 use medusa_conformance::admin::AdminAccess;
 use medusa_conformance::diff::{self, DiffConfig};
 use medusa_conformance::errata::Errata;
 use medusa_conformance::expectations::{self, Expectations};
+use medusa_conformance::profile::{Documented, PublishedSpec};
 use medusa_conformance::releases::Version;
 use medusa_conformance::report::{junit_xml, summary};
-use medusa_conformance::{Outcome, RunConfig, cases, contract, profile, run, run_cases};
+use medusa_conformance::{Outcome, RunConfig, cases, contract, run, run_cases};
 
 #[derive(Parser)]
 #[command(
@@ -154,11 +154,12 @@ struct RecordArgs {
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 enum Profile {
-    /// The cases, judged against this project's contract (the default `--spec`) and what stock Medusa of the
-    /// deployment's release answers (recorded from the real releases).
+    /// The cases, judged against this project's contract and what stock Medusa of the deployment's release
+    /// answers (recorded from the real releases).
     Contract,
-    /// Medusa's published documentation as it stands (`--spec` is required: Medusa's published store spec): every
-    /// departure must match a `documentation` erratum, and every such erratum must be observed.
+    /// The same run, and every answer of a route Medusa's published reference (`--spec`) documents also judged
+    /// against it: each departure must be one a `documentation` erratum names for that step, and each such
+    /// erratum must show wherever its steps ran.
     Documented,
 }
 
@@ -167,12 +168,15 @@ struct RunArgs {
     /// What to check the backend against.
     #[arg(long, value_enum, default_value = "contract")]
     profile: Profile,
+    /// With `--profile documented` (and required there): Medusa's published store spec (OpenAPI 3.0, YAML or JSON).
+    #[arg(long, value_name = "FILE", required_if_eq("profile", "documented"))]
+    spec: Option<PathBuf>,
     /// With `--profile documented`: another published variant of one path item, as PATH=FILE (e.g.
     /// `/store/customers=medusa-oas/paths/store_customers.yaml`); its query parameters count as documented.
     /// Repeatable.
     #[arg(long, value_name = "PATH=FILE")]
     spec_variant: Vec<String>,
-    /// With `--profile documented`: the errata to account for departures with; default: the compiled-in
+    /// With `--profile documented`: the errata that account for the departures; default: the compiled-in
     /// openapi/ERRATA.md.
     #[arg(long, value_name = "FILE")]
     errata: Option<PathBuf>,
@@ -184,9 +188,6 @@ struct RunArgs {
     /// Known defects of the release fail the run too.
     #[arg(long)]
     strict: bool,
-    /// The contract to validate responses against (OpenAPI 3.0, YAML or JSON); default: the bundled one.
-    #[arg(long, value_name = "FILE")]
-    spec: Option<PathBuf>,
     /// Write the report as JSON to this file.
     #[arg(long, value_name = "FILE")]
     json: Option<PathBuf>,
@@ -259,13 +260,7 @@ struct DiffArgs {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let matches = Cli::command().get_matches();
-    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|error| error.exit());
-    // Flags given on the command line (not taken from the environment), for refusing those a mode ignores.
-    let given = matches
-        .subcommand_matches("run")
-        .map(given_on_command_line)
-        .unwrap_or_default();
+    let cli = Cli::parse();
     match cli.command {
         Command::List => {
             for case in cases::all() {
@@ -285,7 +280,7 @@ async fn main() -> ExitCode {
             }
             ExitCode::SUCCESS
         }
-        Command::Run(args) => run_command(*args, &given).await,
+        Command::Run(args) => run_command(*args).await,
         Command::Record(args) => record_command(*args).await,
         Command::Upgrade { from, to, format } => {
             let changes = expectations::upgrade(&Expectations::bundled(), from, to);
@@ -421,84 +416,6 @@ async fn diff_command(args: DiffArgs) -> ExitCode {
     finish(&[(args.json.as_deref(), report.to_json())], report.passed())
 }
 
-/// The ids of the arguments given on the command line.
-fn given_on_command_line(matches: &ArgMatches) -> Vec<String> {
-    matches
-        .ids()
-        .filter(|id| matches.value_source(id.as_str()) == Some(ValueSource::CommandLine))
-        .map(|id| id.as_str().to_owned())
-        .collect()
-}
-
-/// The flags `--profile documented` has no use for, among those given: it refuses them rather than ignore them.
-fn ignored_by_documented(given: &[String]) -> Vec<String> {
-    const UNUSED: &[&str] = &[
-        "only",
-        "skip",
-        "read_only",
-        "jwt_secret",
-        "revoked_key",
-        "guest_email",
-        "storefront_origin",
-        "junit",
-        "medusa_version",
-        "strict",
-    ];
-    given
-        .iter()
-        .filter(|id| UNUSED.contains(&id.as_str()))
-        .map(|id| format!("--{}", id.replace('_', "-")))
-        .collect()
-}
-
-async fn documented_command(args: RunArgs, given: &[String]) -> ExitCode {
-    let ignored = ignored_by_documented(given);
-    if !ignored.is_empty() {
-        return usage_error(format!(
-            "--profile documented does not use {}: leave them out",
-            ignored.join(", ")
-        ));
-    }
-    let Some(spec_path) = &args.spec else {
-        return usage_error(
-            "--profile documented needs --spec FILE (Medusa's published store spec)",
-        );
-    };
-    let read = |path: &std::path::Path| {
-        std::fs::read_to_string(path)
-            .map_err(|error| format!("cannot read {}: {error}", path.display()))
-    };
-    let setup = || -> Result<(profile::PublishedSpec, Errata), String> {
-        let mut spec = profile::PublishedSpec::parse(&read(spec_path)?)
-            .map_err(|e| format!("{}: {e}", spec_path.display()))?;
-        for variant in &args.spec_variant {
-            let (path, file) = variant
-                .split_once('=')
-                .ok_or_else(|| format!("--spec-variant {variant:?} is not PATH=FILE"))?;
-            spec.add_variant(path, &read(std::path::Path::new(file))?)
-                .map_err(|e| format!("{file}: {e}"))?;
-        }
-        Ok((spec, load_errata(args.errata.as_ref())?))
-    };
-    let (spec, errata) = match setup() {
-        Ok(setup) => setup,
-        Err(message) => return usage_error(message),
-    };
-    let config = profile::ProfileConfig {
-        base_url: args.target.base_url.clone(),
-        publishable_key: args.target.publishable_key.clone(),
-        spec,
-        errata: errata.clone(),
-        email_domain: args.target.email_domain.clone(),
-    };
-    let report = match profile::run(config).await {
-        Ok(report) => report,
-        Err(error) => return usage_error(error),
-    };
-    println!("{}", report.text(&errata));
-    finish(&[(args.json.as_deref(), report.to_json())], report.passed())
-}
-
 /// Writes the reports that were asked for, then exits 0 when the run passed and 1 when it did not.
 fn finish(outputs: &[(Option<&std::path::Path>, String)], passed: bool) -> ExitCode {
     for (path, contents) in outputs {
@@ -520,25 +437,65 @@ fn usage_error(message: impl std::fmt::Display) -> ExitCode {
     ExitCode::from(2)
 }
 
-async fn run_command(args: RunArgs, given: &[String]) -> ExitCode {
-    if args.profile == Profile::Documented {
-        return documented_command(args, given).await;
+/// The published reference and errata `--profile documented` judges with; the flags that belong to it are refused
+/// under any other profile.
+fn documented_profile(args: &RunArgs) -> Result<Option<Documented>, String> {
+    if args.profile != Profile::Documented {
+        let given: Vec<&str> = [
+            (args.spec.is_some(), "--spec"),
+            (!args.spec_variant.is_empty(), "--spec-variant"),
+            (args.errata.is_some(), "--errata"),
+        ]
+        .into_iter()
+        .filter_map(|(given, flag)| given.then_some(flag))
+        .collect();
+        if given.is_empty() {
+            return Ok(None);
+        }
+        return Err(format!(
+            "{} go only with --profile documented",
+            given.join(", ")
+        ));
     }
-    let spec = match &args.spec {
-        Some(path) => match std::fs::read_to_string(path) {
-            Ok(text) => Some(text),
-            Err(error) => return usage_error(format!("cannot read {}: {error}", path.display())),
-        },
-        None => None,
+    let spec_path = args
+        .spec
+        .as_ref()
+        .ok_or("--profile documented needs --spec FILE (Medusa's published store spec)")?;
+    let read = |path: &std::path::Path| {
+        std::fs::read_to_string(path)
+            .map_err(|error| format!("cannot read {}: {error}", path.display()))
     };
+    let mut spec = PublishedSpec::parse(&read(spec_path)?)
+        .map_err(|e| format!("{}: {e}", spec_path.display()))?;
+    for variant in &args.spec_variant {
+        let (path, file) = variant
+            .split_once('=')
+            .ok_or_else(|| format!("--spec-variant {variant:?} is not PATH=FILE"))?;
+        spec.add_variant(path, &read(std::path::Path::new(file))?)
+            .map_err(|e| format!("{file}: {e}"))?;
+    }
+    let errata = load_errata(args.errata.as_ref())?;
+    Ok(Some(Documented { spec, errata }))
+}
+
+/// Every flag of `run`, in the one configuration the runner takes.
+fn run_config(args: &RunArgs) -> Result<RunConfig, String> {
     let mut config = args.target.config();
-    config.spec = spec;
-    config.only = args.only;
-    config.skip = args.skip;
+    config.documented = documented_profile(args)?;
+    config.only.clone_from(&args.only);
+    config.skip.clone_from(&args.skip);
     config.read_only = args.read_only;
     config.medusa_version = args.medusa_version;
     config.strict = args.strict;
     config.progress = !args.quiet;
+    Ok(config)
+}
+
+async fn run_command(args: RunArgs) -> ExitCode {
+    let config = match run_config(&args) {
+        Ok(config) => config,
+        Err(message) => return usage_error(message),
+    };
 
     let report = match run(config).await {
         Ok(report) => report,
@@ -599,47 +556,87 @@ async fn record_command(args: RecordArgs) -> ExitCode {
 
 #[cfg(test)]
 mod tests {
+    use clap::Parser;
+
     use super::*;
 
-    fn given(extra: &[&str]) -> Vec<String> {
+    fn run_args(extra: &[&str]) -> Result<RunArgs, clap::Error> {
         let mut argv = vec![
             "medusa-conformance",
             "run",
-            "--profile",
-            "documented",
             "--base-url",
             "http://127.0.0.1:9000",
             "--publishable-key",
             "pk_x",
         ];
         argv.extend_from_slice(extra);
-        let matches = Cli::command()
-            .try_get_matches_from(argv)
-            .expect("valid arguments");
-        given_on_command_line(matches.subcommand_matches("run").expect("a run command"))
+        match Cli::try_parse_from(argv)?.command {
+            Command::Run(args) => Ok(*args),
+            _ => unreachable!("a run command"),
+        }
+    }
+
+    fn published_spec_file() -> PathBuf {
+        let path = std::env::temp_dir().join(format!(
+            "medusa-conformance-published-{}.yaml",
+            std::process::id()
+        ));
+        std::fs::write(
+            &path,
+            "openapi: 3.0.0\ninfo: { title: t, version: '1' }\npaths: {}\n",
+        )
+        .expect("a temporary file");
+        path
     }
 
     #[test]
-    fn the_documented_profile_refuses_every_flag_it_would_ignore() {
-        assert!(ignored_by_documented(&given(&[])).is_empty());
-        let flags = [
-            ("--only=x", "--only"),
-            ("--skip=x", "--skip"),
-            ("--read-only", "--read-only"),
-            ("--jwt-secret=s", "--jwt-secret"),
-            ("--junit=f", "--junit"),
-            ("--medusa-version=2.12.6", "--medusa-version"),
-            ("--strict", "--strict"),
-            (
-                "--storefront-origin=http://localhost:8000",
-                "--storefront-origin",
-            ),
-        ];
-        for (flag, name) in flags {
-            assert_eq!(
-                ignored_by_documented(&given(&[flag])),
-                vec![name.to_owned()]
+    fn the_published_reference_flags_are_refused_without_the_documented_profile() {
+        for flag in [
+            "--spec=x.yaml",
+            "--spec-variant=/store/customers=x.yaml",
+            "--errata=ERRATA.md",
+        ] {
+            let args = run_args(&[flag]).expect("valid arguments");
+            let error = run_config(&args).expect_err("refused");
+            assert!(
+                error.contains("go only with --profile documented"),
+                "{error}"
             );
         }
+    }
+
+    #[test]
+    fn the_documented_profile_needs_the_published_spec() {
+        assert!(run_args(&["--profile=documented"]).is_err());
+    }
+
+    #[test]
+    fn every_run_flag_takes_effect_under_the_documented_profile() {
+        let spec = published_spec_file();
+        let spec_flag = format!("--spec={}", spec.display());
+        let args = run_args(&[
+            "--profile=documented",
+            &spec_flag,
+            "--only=bodies.*",
+            "--skip=register",
+            "--read-only",
+            "--jwt-secret=s",
+            "--medusa-version=2.21.2",
+            "--strict",
+            "--storefront-origin=http://localhost:8000",
+        ])
+        .expect("valid arguments");
+        let config = run_config(&args).expect("a configuration");
+        let _ = std::fs::remove_file(spec);
+        assert!(config.documented.is_some());
+        assert_eq!(config.only, ["bodies.*"]);
+        assert_eq!(config.skip, ["register"]);
+        assert!(config.read_only && config.strict);
+        assert_eq!(config.jwt_secret.as_deref(), Some("s"));
+        assert_eq!(
+            config.medusa_version.map(|v| v.to_string()).as_deref(),
+            Some("2.21.2")
+        );
+        assert!(config.storefront_origin.is_some());
     }
 }

@@ -11,6 +11,7 @@ use crate::checks::{Check, Failure};
 use crate::client::types::StoreCreateCustomerEmail;
 use crate::config::RunConfig;
 use crate::expectations::{self, Expectations};
+use crate::profile;
 use crate::report::{CaseReport, Outcome, Report, progress_line};
 use crate::spec::{BUNDLED_SPEC, Spec, SpecError};
 
@@ -40,14 +41,19 @@ pub enum RunError {
 }
 
 /// Runs every selected case against `config.base_url`, then judges every answer against stock Medusa of the
-/// deployment's release (declared in `config.medusa_version`, or detected) and reports what each check found.
+/// deployment's release (declared in `config.medusa_version`, or detected) and, with `config.documented`, against
+/// Medusa's published reference; reports what each check found.
 ///
 /// Fails only when the run cannot start (bad URL, unusable contract, nothing listening, the publishable key refused
 /// as `not_allowed`); a misbehaving backend gives `Ok` with failures in the [`Report`].
 pub async fn run(config: RunConfig) -> Result<Report, RunError> {
     let (declared, strict) = (config.medusa_version, config.strict);
+    let documented = config.documented.clone();
     let mut report = run_cases(config).await?;
     expectations::judge(&mut report, &Expectations::bundled(), declared, strict);
+    if let Some(documented) = &documented {
+        profile::judge(&mut report, documented);
+    }
     Ok(report)
 }
 
@@ -121,6 +127,7 @@ pub async fn run_cases(config: RunConfig) -> Result<Report, RunError> {
         release: None,
         known_issues: Vec::new(),
         cleanup,
+        documentation_errata: None,
     })
 }
 
@@ -195,9 +202,7 @@ async fn run_case(state: &Arc<RunState>, case: &'static Case) -> CaseReport {
         steps: cx.steps,
         aborted,
     };
-    if report.has_errors() {
-        report.outcome = Outcome::Failed;
-    }
+    report.settle_outcome();
     report
 }
 

@@ -175,3 +175,41 @@ fn reissued_with_lifetime(token: &str, seconds: i64) -> String {
     )
     .unwrap()
 }
+
+/// The documented profile is a judgement of the run's own exchanges: `--only` limits it like every check. Judged
+/// against our own contract (which documents what the server answers), the errata of the one case run show nowhere
+/// and fail the run; the errata of the cases not run are not checked.
+#[tokio::test]
+async fn the_documented_profile_judges_only_the_cases_the_run_selects() {
+    use medusa_conformance::errata::Errata;
+    use medusa_conformance::profile::{Documented, PublishedSpec};
+
+    let server = TestServer::start().await;
+    let mut config = full_config(&server, &server.base_url).await;
+    config.only = vec!["signup.bearer".to_owned()];
+    config.documented = Some(Documented {
+        spec: PublishedSpec::parse(medusa_conformance::spec::BUNDLED_SPEC)
+            .expect("the contract parses"),
+        errata: Errata::bundled(),
+    });
+    let report = run(config).await.expect("the run starts");
+    assert_eq!(report.cases.len(), 1, "{}", summary(&report));
+    let errata = report
+        .documentation_errata
+        .as_ref()
+        .expect("the profile's verdict");
+    let ids = |list: &[medusa_conformance::profile::ErratumRef]| {
+        list.iter().map(|e| e.id.clone()).collect::<Vec<_>>()
+    };
+    assert_eq!(
+        ids(&errata.errata_not_observed),
+        ["E2", "E3", "E4"],
+        "{}",
+        summary(&report)
+    );
+    assert_eq!(
+        ids(&errata.errata_not_checked),
+        ["E1", "E5", "E6", "E7", "E8", "E9", "E10"]
+    );
+    assert!(!report.passed(), "{}", summary(&report));
+}

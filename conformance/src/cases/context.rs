@@ -189,8 +189,9 @@ impl CaseContext {
             secrets: &secrets,
         };
         let failures: Vec<Failure> = checks::run_all(&input);
-        self.steps
-            .push(StepReport::new(step, exchange.clone(), failures));
+        self.steps.push(
+            StepReport::new(step, exchange.clone(), failures).expecting_refusal(expect.refusal()),
+        );
         exchange
     }
 }

@@ -187,6 +187,14 @@ impl Expect {
         }
     }
 
+    /// Whether the case means the request to be refused (a 4xx).
+    pub fn refusal(&self) -> bool {
+        match &self.status {
+            StatusRule::Exact(status) => (400..500).contains(status),
+            StatusRule::ClientErrorOr(_) => true,
+        }
+    }
+
     pub fn client_error_or(deviation: KnownDeviation) -> Self {
         Expect {
             status: StatusRule::ClientErrorOr(deviation),

@@ -52,6 +52,9 @@ pub enum Check {
     StockAnswer,
     /// The flow could go on: the server answered and returned what the next request needs.
     FlowContinues,
+    /// With `--profile documented`: the answer is what Medusa's published reference documents for the route, or
+    /// departs from it as a `documentation` erratum of the step says.
+    PublishedReference,
 }
 
 impl Check {
@@ -70,6 +73,7 @@ impl Check {
             Check::NoSecretLeak => "no_secret_leak",
             Check::StockAnswer => "stock_answer",
             Check::FlowContinues => "flow_continues",
+            Check::PublishedReference => "published_reference",
         }
     }
 }
@@ -92,6 +96,9 @@ pub enum Kind {
     KnownDefect,
     /// Stock Medusa of the release answers the same; the contract (the newest release) differs. Informational.
     ContractDifference,
+    /// The answer departs from Medusa's published reference as a `documentation` erratum of the step says
+    /// (`--profile documented`): reported, does not fail the run.
+    DocumentationErratum,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]

@@ -36,26 +36,13 @@ fn step(name: &'static str, response: RecordedResponse) -> StepReport {
 }
 
 fn report(base_url: &str, email: &str, cases: Vec<(&'static str, Vec<StepReport>)>) -> Report {
+    let cases = cases
+        .into_iter()
+        .map(|(name, steps)| CaseReport::ran(name, steps))
+        .collect();
     Report {
-        run_id: "run".into(),
-        base_url: base_url.into(),
-        duration_ms: 0,
-        cases: cases
-            .into_iter()
-            .map(|(name, steps)| CaseReport {
-                name,
-                summary: "",
-                outcome: Outcome::Passed,
-                duration_ms: 0,
-                steps,
-                aborted: None,
-            })
-            .collect(),
-        created: Vec::new(),
         placeholders: vec![(email.to_owned(), "[email:primary]".to_owned())],
-        release: None,
-        known_issues: Vec::new(),
-        cleanup: None,
+        ..Report::of(base_url, cases)
     }
 }
 

@@ -15,7 +15,7 @@ use super::{Expectations, Span, StepRecord};
 use crate::checks::{Check, Failure, Kind, Severity};
 use crate::diff::{Difference, diff_values};
 use crate::releases::{RELEASES, Version, describe_ranges};
-use crate::report::{Outcome, Report};
+use crate::report::Report;
 
 /// What the run concluded about the deployment's release.
 #[derive(Clone, Debug, Serialize)]
@@ -132,13 +132,7 @@ pub fn judge(
         Vec::new()
     };
     for case in &mut report.cases {
-        if !matches!(case.outcome, Outcome::Skipped { .. }) {
-            case.outcome = if case.has_errors() {
-                Outcome::Failed
-            } else {
-                Outcome::Passed
-            };
-        }
+        case.settle_outcome();
     }
     report.known_issues = known_issues;
     report.release = Some(ReleaseVerdict {
@@ -254,7 +248,9 @@ fn classify(
         failure.severity = match kind {
             Kind::Departure => Severity::Error,
             Kind::KnownDefect if strict => Severity::Error,
-            Kind::KnownDefect | Kind::ContractDifference => Severity::Warning,
+            Kind::KnownDefect | Kind::ContractDifference | Kind::DocumentationErratum => {
+                Severity::Warning
+            }
         };
     }
 }

@@ -39,24 +39,12 @@ fn report(status: u16, body: serde_json::Value, failures: Vec<Failure>) -> Repor
     } else {
         Outcome::Failed
     };
-    Report {
-        run_id: "r".into(),
-        base_url: "http://127.0.0.1:9000".into(),
-        duration_ms: 1,
-        cases: vec![CaseReport {
-            name: "bodies.malformed",
-            summary: "",
-            outcome,
-            duration_ms: 1,
-            steps: vec![StepReport::new("create", exchange(status, body), failures)],
-            aborted: None,
-        }],
-        created: Vec::new(),
-        placeholders: Vec::new(),
-        release: None,
-        known_issues: Vec::new(),
-        cleanup: None,
-    }
+    let steps = vec![StepReport::new("create", exchange(status, body), failures)];
+    let case = CaseReport {
+        outcome,
+        ..CaseReport::ran("bodies.malformed", steps)
+    };
+    Report::of("http://127.0.0.1:9000", vec![case])
 }
 
 fn server_error() -> Failure {

@@ -1,7 +1,9 @@
-//! Which `documentation` erratum explains a departure: one small predicate per erratum, tried in order (the first
-//! that matches wins). The ids must be the `documentation` entries of `openapi/ERRATA.md`, no more, no fewer.
+//! Which `documentation` erratum explains a departure: one small predicate per erratum, tried in order. The first
+//! whose predicate matches and whose `applies-to:` lines name the step explains it. The ids must be the
+//! `documentation` entries of `openapi/ERRATA.md`, no more, no fewer.
 
 use super::{Departure, DepartureKind as K};
+use crate::errata::{Errata, Erratum, Kind};
 
 pub type Detector = fn(&Departure) -> bool;
 
@@ -9,9 +11,7 @@ const CREATE: &str = "POST /store/customers";
 const REGISTER: &str = "POST /auth/customer/{auth_provider}/register";
 
 pub const DETECTORS: &[(&str, Detector)] = &[
-    ("E1", |d| {
-        d.operation == CREATE && d.status == 401 && d.kind == K::ContentType
-    }),
+    ("E1", |d| d.status == 401 && d.kind == K::ContentType),
     ("E2", |d| {
         matches!(&d.kind, K::MissingRequired { property }
             if matches!(property.as_str(), "default_billing_address_id" | "default_shipping_address_id"))
@@ -48,10 +48,16 @@ fn missing_email(d: &Departure) -> bool {
         .is_some_and(|body| body.get("email").is_none_or(|e| e.is_null()))
 }
 
-/// The erratum explaining a departure, if any.
-pub fn explain(departure: &Departure) -> Option<&'static str> {
+/// The `documentation` erratum of `errata` that explains a departure seen in `step` of `case`, if any.
+pub fn explain<'e>(
+    departure: &Departure,
+    errata: &'e Errata,
+    case: &str,
+    step: &str,
+) -> Option<&'e Erratum> {
     DETECTORS
         .iter()
-        .find(|(_, detects)| detects(departure))
-        .map(|(id, _)| *id)
+        .filter(|(_, detects)| detects(departure))
+        .filter_map(|(id, _)| errata.get(id))
+        .find(|erratum| erratum.kind == Kind::Documentation && erratum.applies_to(case, step))
 }

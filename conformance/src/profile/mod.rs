@@ -1,36 +1,70 @@
-//! The `documented` profile: checks a deployment against Medusa's published reference as it stands, and accounts
-//! for every departure with a `documentation` erratum of `openapi/ERRATA.md`.
+//! The `documented` profile: the cases' own exchanges judged a second time, against Medusa's published reference as
+//! it stands, with every departure accounted for by a `documentation` erratum of `openapi/ERRATA.md`.
 //!
-//! A few probes (see [`probes`]) send requests; each observed response is compared with the published document
-//! ([`published`]): undocumented status, content type, schema violations, undocumented keys, and requests the
-//! document allows being refused. Each departure is then matched with an erratum by a small detector
-//! ([`detectors::DETECTORS`]). The run passes when every departure matches an erratum and every `documentation`
-//! erratum is observed: a new departure, or an erratum that no longer holds, both fail it.
+//! Each recorded step whose route the published document documents is compared with it ([`published`]):
+//! undocumented status, content type, schema violations, undocumented keys, and requests the document allows being
+//! refused. A departure is explained when an erratum's detector ([`detectors::DETECTORS`]) matches it and the
+//! erratum's `applies-to:` lines name the step; it is then a warning. Any other departure fails the run, and so
+//! does an erratum none of whose steps showed it although one of them ran.
 
 pub mod detectors;
-mod probes;
 pub mod published;
+
+use std::collections::BTreeSet;
 
 use serde::Serialize;
 use serde_json::Value;
 
 pub use published::{PublishedSpec, PublishedSpecError};
 
-use crate::api::Api;
-use crate::errata::{Errata, Kind};
+use crate::checks::{Check, Failure, Kind};
+use crate::errata::{self, Errata, Erratum};
+use crate::exchange::RecordedRequest;
+use crate::report::Report;
 
-/// What a probe sent, as the detectors see it.
+/// What `--profile documented` adds to a run: the published document and the errata that account for its
+/// departures.
+#[derive(Clone, Debug)]
+pub struct Documented {
+    pub spec: PublishedSpec,
+    pub errata: Errata,
+}
+
+/// What a step sent, as the detectors see it.
 #[derive(Clone, Debug, Serialize)]
-pub struct ProbeRequest {
-    pub probe: String,
+pub struct StepRequest {
     /// The query parameters' names.
     pub query: Vec<String>,
     /// The JSON body, when there is one and it parses.
     pub body: Option<Value>,
     /// Body keys the documented request schema does not list.
     pub undocumented_body_keys: Vec<String>,
-    /// The probe means to be refused (no credentials, malformed body): a refusal is no departure.
-    pub expects_refusal: bool,
+}
+
+impl StepRequest {
+    /// Reads a recorded request sent to the documented operation `method path`.
+    pub fn of(spec: &PublishedSpec, method: &str, path: &str, request: &RecordedRequest) -> Self {
+        let query = reqwest::Url::parse(&request.url)
+            .map(|url| {
+                url.query_pairs()
+                    .map(|(name, _)| name.into_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let body = request
+            .body
+            .as_deref()
+            .and_then(|text| serde_json::from_str::<Value>(text).ok());
+        let undocumented_body_keys = body
+            .as_ref()
+            .map(|b| spec.undocumented_body_keys(method, path, b))
+            .unwrap_or_default();
+        StepRequest {
+            query,
+            body,
+            undocumented_body_keys,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -55,7 +89,6 @@ pub enum DepartureKind {
 /// One way an observed response departs from the published documentation.
 #[derive(Clone, Debug, Serialize)]
 pub struct Departure {
-    pub probe: String,
     /// `POST /store/customers`
     pub operation: String,
     pub status: u16,
@@ -63,153 +96,116 @@ pub struct Departure {
     pub kind: DepartureKind,
     pub detail: String,
     #[serde(skip)]
-    pub request: ProbeRequest,
+    pub request: StepRequest,
 }
 
-#[derive(Clone, Debug, Serialize)]
-pub struct Observation {
-    #[serde(flatten)]
-    pub departure: Departure,
-    /// The `documentation` erratum that explains it; `None` fails the run.
-    pub erratum: Option<String>,
+/// An erratum, as the report names it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ErratumRef {
+    pub id: String,
+    pub title: String,
 }
 
-#[derive(Clone, Debug, Serialize)]
-pub struct ProbeRecord {
-    pub probe: String,
-    pub status: u16,
-    pub curl: String,
+impl From<&Erratum> for ErratumRef {
+    fn from(erratum: &Erratum) -> Self {
+        ErratumRef {
+            id: erratum.id.clone(),
+            title: erratum.title.clone(),
+        }
+    }
 }
 
-#[derive(Clone, Debug, Serialize)]
-pub struct ProfileReport {
-    pub base_url: String,
-    pub probes: Vec<ProbeRecord>,
-    pub observations: Vec<Observation>,
-    /// The `documentation` errata no departure matched: each fails the run.
-    pub not_observed: Vec<String>,
+/// What the run showed of the `documentation` errata.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct ErrataVerdict {
+    /// Errata that explained at least one departure.
+    pub errata_observed: Vec<ErratumRef>,
+    /// Errata one of whose steps ran without showing the departure: each fails the run.
+    pub errata_not_observed: Vec<ErratumRef>,
+    /// Errata none of whose steps ran (`--only`, `--skip`, `--read-only`, a missing option).
+    pub errata_not_checked: Vec<ErratumRef>,
 }
 
-impl ProfileReport {
-    /// Departures no erratum explains.
-    pub fn unexplained(&self) -> Vec<&Departure> {
-        self.observations
-            .iter()
-            .filter(|o| o.erratum.is_none())
-            .map(|o| &o.departure)
-            .collect()
-    }
-
-    /// The ids of the errata observed, in detector order.
-    pub fn observed_errata(&self) -> Vec<&str> {
-        detectors::DETECTORS
-            .iter()
-            .map(|(id, _)| *id)
-            .filter(|id| {
-                self.observations
-                    .iter()
-                    .any(|o| o.erratum.as_deref() == Some(id))
-            })
-            .collect()
-    }
-
-    /// Every departure explained by an erratum, and every `documentation` erratum observed.
-    pub fn passed(&self) -> bool {
-        self.unexplained().is_empty() && self.not_observed.is_empty()
-    }
-
-    pub fn summary_line(&self) -> String {
-        format!(
-            "{} probes, {} departures from the published documentation: errata observed ({}), {} unexplained, \
-             errata not observed ({})",
-            self.probes.len(),
-            self.observations.len(),
-            self.observed_errata().join(", "),
-            self.unexplained().len(),
-            self.not_observed.join(", "),
-        )
-    }
-
-    pub fn text(&self, errata: &Errata) -> String {
-        let mut out = format!("documented profile against {}\n\n", self.base_url);
-        for observation in &self.observations {
-            let d = &observation.departure;
-            let label = match &observation.erratum {
-                Some(id) => format!("{id} — {}", errata.get(id).map_or("", |e| e.title.as_str())),
-                None => "UNEXPLAINED (no erratum)".to_owned(),
+/// Judges every documented step of the report against the published document: adds a `published_reference`
+/// failure per departure (a warning when an erratum explains it), settles the outcomes again and fills
+/// `report.documentation_errata`.
+pub fn judge(report: &mut Report, documented: &Documented) {
+    let Documented { spec, errata } = documented;
+    let base_path = reqwest::Url::parse(&report.base_url)
+        .map(|url| url.path().trim_end_matches('/').to_owned())
+        .unwrap_or_default();
+    let mut checked: BTreeSet<&str> = BTreeSet::new();
+    let mut observed: BTreeSet<&str> = BTreeSet::new();
+    for case in &mut report.cases {
+        for step in &mut case.steps {
+            let request = &step.exchange.request;
+            let Some(path) = spec.documented_path(&request.method, &request.url, &base_path) else {
+                continue;
             };
-            out.push_str(&format!(
-                "{label}\n    {} {} [{}]: {}\n",
-                d.operation, d.status, d.probe, d.detail
-            ));
+            let method = request.method.to_ascii_lowercase();
+            for erratum in errata.of_kind(errata::Kind::Documentation) {
+                if erratum.applies_to(case.name, step.step) {
+                    checked.insert(&erratum.id);
+                }
+            }
+            let sent = StepRequest::of(spec, &method, &path, request);
+            let departures = spec.departures(&method, &path, &sent, &step.exchange.response);
+            for departure in departures {
+                match detectors::explain(&departure, errata, case.name, step.step) {
+                    Some(erratum) => {
+                        observed.insert(&erratum.id);
+                        step.failures.push(explained(&departure, erratum));
+                    }
+                    // The case means the request to be refused (no credentials, a duplicate…).
+                    None if departure.kind == DepartureKind::Refused && step.expects_refusal => {}
+                    None => step.failures.push(unexplained(&departure)),
+                }
+            }
         }
-        for id in &self.not_observed {
-            let title = errata.get(id).map_or("", |e| e.title.as_str());
-            out.push_str(&format!("NOT OBSERVED {id} — {title}\n"));
-        }
-        out.push('\n');
-        out.push_str(&self.summary_line());
-        out
+        case.settle_outcome();
     }
-
-    pub fn to_json(&self) -> String {
-        serde_json::to_string_pretty(self).expect("the profile report serializes")
+    let mut verdict = ErrataVerdict::default();
+    for erratum in errata.of_kind(errata::Kind::Documentation) {
+        let list = if observed.contains(erratum.id.as_str()) {
+            &mut verdict.errata_observed
+        } else if checked.contains(erratum.id.as_str()) {
+            &mut verdict.errata_not_observed
+        } else {
+            &mut verdict.errata_not_checked
+        };
+        list.push(erratum.into());
     }
+    report.documentation_errata = Some(verdict);
 }
 
-/// Matches departures with errata and lists the `documentation` errata never matched.
-pub fn account(
-    base_url: &str,
-    probes: Vec<ProbeRecord>,
-    departures: Vec<Departure>,
-    errata: &Errata,
-) -> ProfileReport {
-    let observations: Vec<Observation> = departures
-        .into_iter()
-        .map(|departure| Observation {
-            erratum: detectors::explain(&departure).map(str::to_owned),
-            departure,
-        })
-        .collect();
-    let not_observed = errata
-        .of_kind(Kind::Documentation)
-        .map(|e| e.id.clone())
-        .filter(|id| !observations.iter().any(|o| o.erratum.as_ref() == Some(id)))
-        .collect();
-    ProfileReport {
-        base_url: base_url.to_owned(),
-        probes,
-        observations,
-        not_observed,
+fn published_failure(departure: &Departure, title: String) -> Failure {
+    Failure::error(
+        Check::PublishedReference,
+        title,
+        format!(
+            "what Medusa's published reference documents for {}",
+            departure.operation
+        ),
+        departure.detail.clone(),
+    )
+}
+
+fn explained(departure: &Departure, erratum: &Erratum) -> Failure {
+    let title = format!(
+        "departs from the published reference as erratum {} says: {}",
+        erratum.id, erratum.title
+    );
+    Failure {
+        kind: Kind::DocumentationErratum,
+        ..published_failure(departure, title).warning()
     }
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum ProfileError {
-    #[error(transparent)]
-    Spec(#[from] PublishedSpecError),
-    #[error("cannot build the HTTP client: {0}")]
-    Client(reqwest::Error),
-    #[error("a probe got no response from {url}: {reason}")]
-    Unreachable { url: String, reason: String },
-}
-
-/// The deployment and the published documentation to check it against.
-pub struct ProfileConfig {
-    pub base_url: String,
-    pub publishable_key: String,
-    pub spec: PublishedSpec,
-    /// Default: the compiled-in `openapi/ERRATA.md`.
-    pub errata: Errata,
-    /// The domain of the probes' unique emails.
-    pub email_domain: String,
-}
-
-/// Sends the probes, compares each response with the published documentation and accounts for the departures.
-pub async fn run(config: ProfileConfig) -> Result<ProfileReport, ProfileError> {
-    let api = Api::new(&config.base_url).map_err(ProfileError::Client)?;
-    let (records, departures) = probes::run(&api, &config).await?;
-    Ok(account(api.base_url(), records, departures, &config.errata))
+fn unexplained(departure: &Departure) -> Failure {
+    published_failure(
+        departure,
+        "departs from the published reference, and no documentation erratum of this step explains it".to_owned(),
+    )
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use super::{Departure, DepartureKind, ProbeRequest};
+use super::{Departure, DepartureKind, StepRequest};
 use crate::exchange::RecordedResponse;
 use crate::spec::translate;
 
@@ -11,12 +11,11 @@ use crate::spec::translate;
 pub enum PublishedSpecError {
     #[error("the published spec is neither YAML nor JSON: {0}")]
     Parse(String),
-    #[error("the published spec does not document {0}")]
-    MissingOperation(String),
 }
 
 /// The published document, plus other published variants of some of its path items (whose query parameters
 /// count as documented too).
+#[derive(Clone, Debug)]
 pub struct PublishedSpec {
     document: Value,
     variants: Vec<(String, Value)>,
@@ -40,16 +39,28 @@ impl PublishedSpec {
         Ok(())
     }
 
-    pub fn operation(&self, method: &str, path: &str) -> Result<&Value, PublishedSpecError> {
-        let operation = &self.document["paths"][path][method];
-        if operation.is_object() {
-            Ok(operation)
-        } else {
-            Err(PublishedSpecError::MissingOperation(format!(
-                "{} {path}",
-                method.to_uppercase()
-            )))
-        }
+    /// The documented path (`/auth/customer/{auth_provider}/register`) of a request sent to `url` with `method`, when
+    /// the document documents that operation (a literal path before a template); `base_path` is the base URL's own
+    /// path, left out of the match.
+    pub fn documented_path(&self, method: &str, url: &str, base_path: &str) -> Option<String> {
+        let url = reqwest::Url::parse(url).ok()?;
+        let path = url.path().strip_prefix(base_path)?;
+        let segments: Vec<&str> = path.split('/').collect();
+        let method = method.to_ascii_lowercase();
+        self.document["paths"]
+            .as_object()?
+            .iter()
+            .filter(|(_, item)| item[method.as_str()].is_object())
+            .map(|(template, _)| template)
+            .filter(|template| {
+                let parts: Vec<&str> = template.split('/').collect();
+                parts.len() == segments.len()
+                    && parts.iter().zip(&segments).all(|(part, segment)| {
+                        part == segment || (part.starts_with('{') && part.ends_with('}'))
+                    })
+            })
+            .min_by_key(|template| template.matches('{').count())
+            .cloned()
     }
 
     fn resolve<'a>(&'a self, value: &'a Value) -> &'a Value {
@@ -110,7 +121,7 @@ impl PublishedSpec {
     }
 
     /// Whether a request with this query and body is one the documentation allows.
-    pub fn allows(&self, method: &str, path: &str, request: &ProbeRequest) -> bool {
+    pub fn allows(&self, method: &str, path: &str, request: &StepRequest) -> bool {
         let documented = self.query_parameters(method, path);
         let query_ok = request
             .query
@@ -140,11 +151,10 @@ impl PublishedSpec {
         &self,
         method: &str,
         path: &str,
-        request: &ProbeRequest,
+        request: &StepRequest,
         response: &RecordedResponse,
     ) -> Vec<Departure> {
         let departure = |kind: DepartureKind, detail: String| Departure {
-            probe: request.probe.clone(),
             operation: format!("{} {path}", method.to_uppercase()),
             status: response.status,
             kind,
@@ -163,7 +173,7 @@ impl PublishedSpec {
         .map(|r| self.resolve(r));
         let mut out = Vec::new();
         let allowed = self.allows(method, path, request);
-        if allowed && !request.expects_refusal && (400..500).contains(&status) {
+        if allowed && (400..500).contains(&status) {
             out.push(departure(
                 DepartureKind::Refused,
                 format!(

@@ -3,7 +3,8 @@ use serde_json::{Value, json};
 use super::published::PublishedSpec;
 use super::*;
 use crate::errata::Errata;
-use crate::exchange::RecordedResponse;
+use crate::exchange::{Exchange, RecordedResponse, Via};
+use crate::report::{CaseReport, Outcome, StepReport};
 
 /// A published document shaped like Medusa's: a text/plain 401, nothing nullable, no `required` on the request.
 const PUBLISHED: &str = r#"
@@ -68,24 +69,21 @@ components:
 const VARIANT: &str =
     "post:\n  parameters:\n    - { name: limit, in: query, schema: { type: number } }\n";
 
+const CREATE: &str = "/store/customers";
+const REGISTER: &str = "/auth/customer/{auth_provider}/register";
+
 fn spec() -> PublishedSpec {
     let mut spec = PublishedSpec::parse(PUBLISHED).expect("parses");
-    spec.add_variant("/store/customers", VARIANT)
-        .expect("parses");
+    spec.add_variant(CREATE, VARIANT).expect("parses");
     spec
 }
 
-fn request(query: &[&str], body: Option<Value>, expects_refusal: bool) -> ProbeRequest {
-    let spec = spec();
-    ProbeRequest {
-        probe: "probe".into(),
-        query: query.iter().map(|q| (*q).to_owned()).collect(),
-        undocumented_body_keys: body
-            .as_ref()
-            .map(|b| spec.undocumented_body_keys("post", "/store/customers", b))
-            .unwrap_or_default(),
-        body,
-        expects_refusal,
+fn recorded(url: &str, body: Option<Value>) -> RecordedRequest {
+    RecordedRequest {
+        method: "POST".into(),
+        url: format!("http://x{url}"),
+        headers: Vec::new(),
+        body: body.map(|b| b.to_string()),
     }
 }
 
@@ -100,25 +98,50 @@ fn json_response(status: u16, body: Value) -> RecordedResponse {
     }
 }
 
+/// The errata that explain each departure of one step of a case, as `judge` finds them; without those it leaves
+/// out as refusals the case expects.
 fn explained(
-    path: &str,
-    request: &ProbeRequest,
+    (case, step): (&str, &str),
+    url: &str,
+    body: Option<Value>,
+    expects_refusal: bool,
     response: &RecordedResponse,
-) -> Vec<Option<&'static str>> {
-    spec()
-        .departures("post", path, request, response)
+) -> Vec<Option<String>> {
+    let spec = spec();
+    let request = recorded(url, body);
+    let path = spec
+        .documented_path("POST", &request.url, "")
+        .expect("a documented route");
+    let sent = StepRequest::of(&spec, "post", &path, &request);
+    let errata = Errata::bundled();
+    spec.departures("post", &path, &sent, response)
         .iter()
-        .map(detectors::explain)
+        .filter_map(|d| {
+            let explained = detectors::explain(d, &errata, case, step).map(|e| e.id.clone());
+            let expected = d.kind == DepartureKind::Refused && expects_refusal;
+            (explained.is_some() || !expected).then_some(explained)
+        })
         .collect()
 }
 
-const CREATE: &str = "/store/customers";
+fn ids(list: &[&str]) -> Vec<Option<String>> {
+    list.iter().map(|id| Some((*id).to_owned())).collect()
+}
 
 #[test]
-fn a_json_401_where_text_is_documented_is_e1() {
+fn a_json_401_where_text_is_documented_is_e1_on_the_steps_it_names() {
     let response = json_response(401, json!({ "message": "Unauthorized" }));
-    let request = request(&[], Some(json!({ "email": "a@x" })), true);
-    assert_eq!(explained(CREATE, &request, &response), [Some("E1")]);
+    let body = Some(json!({ "email": "a@x" }));
+    let step = ("auth.no_token_on_create", "create");
+    assert_eq!(
+        explained(step, CREATE, body.clone(), true, &response),
+        ids(&["E1"])
+    );
+    let other = ("signup.bearer", "create");
+    assert_eq!(
+        explained(other, CREATE, body, false, &response),
+        [None, None]
+    );
 }
 
 #[test]
@@ -127,46 +150,71 @@ fn a_medusa_customer_shows_e2_e3_and_e4() {
         200,
         json!({ "customer": { "id": "cus_1", "email": "a@x", "phone": null, "has_account": true } }),
     );
-    let request = request(&[], Some(json!({ "email": "a@x" })), false);
+    let body = Some(json!({ "email": "a@x" }));
     assert_eq!(
-        explained(CREATE, &request, &response),
-        [Some("E2"), Some("E3"), Some("E4")]
+        explained(("signup.bearer", "create"), CREATE, body, false, &response),
+        ids(&["E2", "E3", "E4"])
     );
 }
 
 #[test]
 fn required_keys_dropped_by_fields_are_e5_and_the_never_returned_ones_stay_e2() {
+    let step = ("fields.create_plain_list", "create");
+    let url = "/store/customers?fields=email";
+    let body = Some(json!({ "email": "a@x" }));
     let response = json_response(
         200,
         json!({ "customer": { "email": "a@x", "id": "cus_1" } }),
     );
-    let request = request(&["fields"], Some(json!({ "email": "a@x" })), false);
-    assert_eq!(explained(CREATE, &request, &response), [Some("E2")]);
+    assert_eq!(
+        explained(step, url, body.clone(), false, &response),
+        ids(&["E2"])
+    );
     let response = json_response(200, json!({ "customer": { "id": "cus_1" } }));
     assert_eq!(
-        explained(CREATE, &request, &response),
-        [Some("E5"), Some("E2")]
+        explained(step, url, body, false, &response),
+        ids(&["E5", "E2"])
     );
 }
 
 #[test]
-fn refusals_of_documented_requests_are_e6_e7_and_e8() {
+fn refusals_of_documented_requests_are_e6_e7_and_e8_even_when_the_case_expects_them() {
     let refused = json_response(400, json!({ "type": "invalid_data", "message": "no" }));
-    let without_email = request(&[], Some(json!({ "first_name": "Ada" })), false);
-    assert_eq!(explained(CREATE, &without_email, &refused), [Some("E6")]);
-    let unknown_key = request(&[], Some(json!({ "email": "a@x", "x": 1 })), false);
-    assert_eq!(explained(CREATE, &unknown_key, &refused), [Some("E7")]);
-    let variant_query = request(&["limit"], Some(json!({ "email": "a@x" })), false);
-    assert_eq!(explained(CREATE, &variant_query, &refused), [Some("E8")]);
+    let without_email = Some(json!({ "first_name": "Ada" }));
+    let step = ("bodies.create_missing_email", "create");
+    assert_eq!(
+        explained(step, CREATE, without_email, true, &refused),
+        ids(&["E6"])
+    );
+    let unknown_key = Some(json!({ "email": "a@x", "x": 1 }));
+    let step = ("bodies.create_unknown_key", "create");
+    assert_eq!(
+        explained(step, CREATE, unknown_key, true, &refused),
+        ids(&["E7"])
+    );
+    let step = ("bodies.create_list_query_parameters", "create_limit");
+    let url = "/store/customers?limit=1";
+    let body = Some(json!({ "email": "a@x" }));
+    assert_eq!(explained(step, url, body, true, &refused), ids(&["E8"]));
 }
 
 #[test]
 fn refusing_a_request_the_documentation_does_not_allow_is_no_departure() {
     let refused = json_response(400, json!({ "type": "invalid_data", "message": "no" }));
-    let undocumented_query = request(&["conformance"], Some(json!({ "email": "a@x" })), false);
-    assert!(explained(CREATE, &undocumented_query, &refused).is_empty());
-    let wrong_type = request(&[], Some(json!({ "email": 5 })), false);
-    assert!(explained(CREATE, &wrong_type, &refused).is_empty());
+    let step = ("bodies.create_unknown_query_parameter", "create");
+    let body = Some(json!({ "email": "a@x" }));
+    assert!(
+        explained(
+            step,
+            "/store/customers?conformance=1",
+            body,
+            false,
+            &refused
+        )
+        .is_empty()
+    );
+    let step = ("bodies.create_wrong_type", "create");
+    assert!(explained(step, CREATE, Some(json!({ "email": 5 })), false, &refused).is_empty());
 }
 
 #[test]
@@ -175,48 +223,157 @@ fn a_register_validation_failure_as_401_is_e9_and_a_413_is_e10() {
         401,
         json!({ "type": "unauthorized", "message": "Password should be a string" }),
     );
-    let request_body = request(&[], Some(json!({})), false);
+    let step = ("bodies.register_missing_password", "register");
+    let url = "/auth/customer/emailpass/register";
     assert_eq!(
-        explained(
-            "/auth/customer/{auth_provider}/register",
-            &request_body,
-            &response
-        ),
-        [Some("E9"), Some("E9")]
+        explained(step, url, Some(json!({})), true, &response),
+        ids(&["E9", "E9"])
     );
     let too_large = json_response(
         413,
         json!({ "message": "request entity too large", "type": "unknown_error" }),
     );
-    let big = request(&[], Some(json!({ "email": "a@x" })), false);
+    let step = ("bodies.payload_too_large", "create");
+    let big = Some(json!({ "email": "a@x" }));
     assert_eq!(
-        explained(CREATE, &big, &too_large),
-        [Some("E10"), Some("E10")]
+        explained(step, CREATE, big, true, &too_large),
+        ids(&["E10", "E10"])
     );
 }
 
 #[test]
-fn an_unknown_departure_and_an_unobserved_erratum_both_fail_the_run() {
-    let response = json_response(
-        200,
-        json!({ "customer": { "id": 5, "email": "a@x", "default_billing_address_id": "x" } }),
-    );
-    let request = request(&[], Some(json!({ "email": "a@x" })), false);
-    let departures = spec().departures("post", CREATE, &request, &response);
-    let report = account("http://x", Vec::new(), departures, &Errata::bundled());
+fn documented_paths_are_found_under_the_base_path_and_only_for_documented_methods() {
+    let spec = spec();
+    let register = "http://x/api/auth/customer/emailpass/register?y=1";
     assert_eq!(
-        report.unexplained().len(),
-        1,
-        "{}",
-        report.text(&Errata::bundled())
+        spec.documented_path("POST", register, "/api").as_deref(),
+        Some(REGISTER)
     );
-    assert_eq!(report.not_observed.len(), 10);
-    assert!(!report.passed());
+    assert_eq!(spec.documented_path("POST", register, ""), None);
+    assert_eq!(
+        spec.documented_path("GET", "http://x/store/customers", ""),
+        None
+    );
+    assert_eq!(
+        spec.documented_path("POST", "http://x/store/customers/me", ""),
+        None
+    );
+}
+
+#[test]
+fn a_literal_documented_path_wins_over_a_template() {
+    let spec = PublishedSpec::parse(
+        "paths:\n  /store/customers/{id}: { post: {} }\n  /store/customers/me: { post: {} }\n",
+    )
+    .expect("parses");
+    let url = "http://x/store/customers/me";
+    assert_eq!(
+        spec.documented_path("POST", url, "").as_deref(),
+        Some("/store/customers/me")
+    );
+    assert_eq!(
+        spec.documented_path("POST", "http://x/store/customers/cus_1", "")
+            .as_deref(),
+        Some("/store/customers/{id}")
+    );
+}
+
+fn step(name: &'static str, url: &str, body: Value, response: RecordedResponse) -> StepReport {
+    let exchange = Exchange {
+        operation_id: "create_customer",
+        via: Via::Raw,
+        request: recorded(url, Some(body)),
+        response,
+    };
+    StepReport::new(name, exchange, Vec::new())
+}
+
+fn report(cases: Vec<(&'static str, Vec<StepReport>)>) -> Report {
+    let cases = cases
+        .into_iter()
+        .map(|(name, steps)| CaseReport::ran(name, steps))
+        .collect();
+    Report::of("http://x", cases)
+}
+
+fn documented() -> Documented {
+    Documented {
+        spec: spec(),
+        errata: Errata::bundled(),
+    }
+}
+
+fn refs(list: &[ErratumRef]) -> Vec<&str> {
+    list.iter().map(|e| e.id.as_str()).collect()
+}
+
+#[test]
+fn an_explained_departure_is_a_warning_and_the_errata_of_steps_that_did_not_run_are_not_checked() {
+    let refused = json_response(
+        400,
+        json!({ "type": "invalid_data", "message": "Email is required to create a customer" }),
+    );
+    let create = step("create", CREATE, json!({ "first_name": "Ada" }), refused);
+    let mut run = report(vec![("bodies.create_missing_email", vec![create])]);
+    judge(&mut run, &documented());
+    let failures: Vec<_> = run.cases[0].all_failures().collect();
+    assert_eq!(failures.len(), 1, "{failures:?}");
+    assert_eq!(failures[0].failure.check, Check::PublishedReference);
+    assert_eq!(failures[0].failure.kind, Kind::DocumentationErratum);
+    assert!(failures[0].failure.title.contains("E6"));
+    let errata = run.documentation_errata.as_ref().expect("a verdict");
+    assert_eq!(refs(&errata.errata_observed), ["E6"]);
+    assert!(errata.errata_not_observed.is_empty());
+    assert_eq!(errata.errata_not_checked.len(), 9);
+    assert!(run.passed(), "{}", crate::report::summary(&run));
+}
+
+#[test]
+fn an_unexplained_departure_and_an_unobserved_erratum_both_fail_the_run() {
+    let customer =
+        json!({ "customer": { "id": 5, "email": "a@x", "default_billing_address_id": "x" } });
+    let create = step(
+        "create",
+        CREATE,
+        json!({ "email": "a@x" }),
+        json_response(200, customer),
+    );
+    let mut run = report(vec![("signup.bearer", vec![create])]);
+    judge(&mut run, &documented());
+    assert!(matches!(run.cases[0].outcome, Outcome::Failed));
+    let departures = run.of_kind(Kind::Departure);
+    assert_eq!(departures.len(), 1, "{departures:?}");
+    let errata = run.documentation_errata.as_ref().expect("a verdict");
+    assert_eq!(refs(&errata.errata_not_observed), ["E2", "E3", "E4"]);
+    assert!(!run.passed());
+    let text = crate::report::summary(&run);
+    assert!(text.contains("NOT OBSERVED: E3"), "{text}");
+    let junit = crate::report::junit_xml(&run);
     assert!(
-        report
-            .text(&Errata::bundled())
-            .contains("UNEXPLAINED (no erratum)")
+        junit.contains("name=\"E4 — `has_account` is returned but not documented\""),
+        "{junit}"
     );
+    assert!(run.to_json().contains("\"errata_not_observed\""));
+}
+
+#[test]
+fn a_refusal_the_case_expects_is_no_departure_unless_an_erratum_names_it() {
+    let refused = json_response(
+        400,
+        json!({ "type": "invalid_data", "message": "Request already authenticated as a customer." }),
+    );
+    let expected =
+        step("create", CREATE, json!({ "email": "a@x" }), refused.clone()).expecting_refusal(true);
+    let unexpected = step("create", CREATE, json!({ "email": "a@x" }), refused);
+    let mut run = report(vec![
+        ("signup.create_with_customer_token", vec![expected]),
+        ("signup.bearer", vec![unexpected]),
+    ]);
+    judge(&mut run, &documented());
+    assert_eq!(run.cases[0].all_failures().count(), 0);
+    let failures: Vec<_> = run.cases[1].all_failures().collect();
+    assert_eq!(failures.len(), 1);
+    assert_eq!(failures[0].failure.kind, Kind::Departure);
 }
 
 #[test]
@@ -228,6 +385,27 @@ fn the_detectors_are_exactly_the_documentation_errata() {
         .collect();
     let detected: Vec<&str> = detectors::DETECTORS.iter().map(|(id, _)| *id).collect();
     assert_eq!(detected, documented);
+}
+
+#[test]
+fn every_documentation_erratum_names_steps_of_cases_that_exist() {
+    let names: Vec<&str> = crate::cases::all().iter().map(|c| c.name).collect();
+    for erratum in Errata::bundled().of_kind(crate::errata::Kind::Documentation) {
+        assert!(
+            !erratum.applies_to.is_empty(),
+            "{} names no step",
+            erratum.id
+        );
+        for (pattern, _) in &erratum.applies_to {
+            assert!(
+                names
+                    .iter()
+                    .any(|name| crate::config::name_matches(pattern, name)),
+                "{}: no case matches {pattern:?}",
+                erratum.id
+            );
+        }
+    }
 }
 
 #[test]

@@ -1,30 +1,36 @@
 //! JUnit XML for CI systems: one `<testcase>` per case, a `<failure>` per failing check, `<skipped>` for cases
-//! that did not run.
+//! that did not run; with `--profile documented`, one `<testcase>` per `documentation` erratum as well.
 
 use std::fmt::Write;
 
 use super::{Outcome, Report};
 use crate::checks::Severity;
+use crate::profile::ErrataVerdict;
 
 pub fn junit_xml(report: &Report) -> String {
+    let errata = report.documentation_errata.clone().unwrap_or_default();
     let failures = report
         .cases
         .iter()
         .filter(|case| matches!(case.outcome, Outcome::Failed))
-        .count();
-    let skipped = report.count(|o| matches!(o, Outcome::Skipped { .. }));
+        .count()
+        + errata.errata_not_observed.len();
+    let skipped =
+        report.count(|o| matches!(o, Outcome::Skipped { .. })) + errata.errata_not_checked.len();
+    let tests = report.cases.len()
+        + errata.errata_observed.len()
+        + errata.errata_not_observed.len()
+        + errata.errata_not_checked.len();
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
         out,
-        "<testsuites name=\"medusa-conformance\" tests=\"{}\" failures=\"{failures}\" skipped=\"{skipped}\" time=\"{}\">",
-        report.cases.len(),
+        "<testsuites name=\"medusa-conformance\" tests=\"{tests}\" failures=\"{failures}\" skipped=\"{skipped}\" time=\"{}\">",
         seconds(report.duration_ms),
     );
     let _ = writeln!(
         out,
-        "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failures}\" skipped=\"{skipped}\" time=\"{}\">",
+        "  <testsuite name=\"{}\" tests=\"{tests}\" failures=\"{failures}\" skipped=\"{skipped}\" time=\"{}\">",
         escape(&report.base_url),
-        report.cases.len(),
         seconds(report.duration_ms),
     );
     for case in &report.cases {
@@ -80,8 +86,41 @@ pub fn junit_xml(report: &Report) -> String {
         }
         let _ = writeln!(out, "    </testcase>");
     }
+    write_errata(&mut out, &errata);
     out.push_str("  </testsuite>\n</testsuites>\n");
     out
+}
+
+/// With `--profile documented`: one `<testcase>` per `documentation` erratum, failed when its steps ran without
+/// showing it, skipped when none of them ran.
+fn write_errata(out: &mut String, errata: &ErrataVerdict) {
+    let lists = [
+        (&errata.errata_observed, None),
+        (
+            &errata.errata_not_observed,
+            Some(
+                "<failure type=\"errata_not_observed\" message=\"its steps ran without showing the departure it describes\"/>",
+            ),
+        ),
+        (
+            &errata.errata_not_checked,
+            Some("<skipped message=\"none of its steps ran\"/>"),
+        ),
+    ];
+    for (list, verdict) in lists {
+        for erratum in list {
+            let _ = writeln!(
+                out,
+                "    <testcase classname=\"errata\" name=\"{} — {}\" time=\"0.000\">",
+                escape(&erratum.id),
+                escape(&erratum.title)
+            );
+            if let Some(verdict) = verdict {
+                let _ = writeln!(out, "      {verdict}");
+            }
+            let _ = writeln!(out, "    </testcase>");
+        }
+    }
 }
 
 /// How a failure's kind is written in every report.
@@ -90,6 +129,7 @@ pub fn kind_label(kind: crate::checks::Kind) -> &'static str {
         crate::checks::Kind::Departure => "departure",
         crate::checks::Kind::KnownDefect => "known defect of the release",
         crate::checks::Kind::ContractDifference => "differs from the contract",
+        crate::checks::Kind::DocumentationErratum => "documentation erratum",
     }
 }
 

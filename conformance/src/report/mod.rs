@@ -17,6 +17,7 @@ use crate::admin::Cleanup;
 use crate::checks::{Check, Failure, Severity};
 use crate::exchange::{Exchange, Via};
 use crate::expectations::{KnownIssue, ReleaseVerdict};
+use crate::profile::ErrataVerdict;
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Report {
@@ -37,6 +38,9 @@ pub struct Report {
     pub known_issues: Vec<KnownIssue>,
     /// With Admin API access: what the run removed at its end, and what it left behind.
     pub cleanup: Option<Cleanup>,
+    /// With `--profile documented`: which `documentation` errata the run observed, missed, or could not check.
+    #[serde(flatten)]
+    pub documentation_errata: Option<ErrataVerdict>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -66,6 +70,9 @@ pub struct StepReport {
     pub curl: String,
     pub exchange: Exchange,
     pub failures: Vec<Failure>,
+    /// The case expects a 4xx here.
+    #[serde(skip)]
+    pub expects_refusal: bool,
 }
 
 impl StepReport {
@@ -76,6 +83,14 @@ impl StepReport {
             curl: curl_command(&exchange.request),
             exchange,
             failures,
+            expects_refusal: false,
+        }
+    }
+
+    pub fn expecting_refusal(self, expects_refusal: bool) -> Self {
+        StepReport {
+            expects_refusal,
+            ..self
         }
     }
 }
@@ -115,13 +130,28 @@ impl CaseReport {
         self.all_failures()
             .any(|located| located.failure.severity == Severity::Error)
     }
+
+    /// Sets the outcome of a case that ran from its failures: failed when one is an error.
+    pub fn settle_outcome(&mut self) {
+        if !matches!(self.outcome, Outcome::Skipped { .. }) {
+            self.outcome = if self.has_errors() {
+                Outcome::Failed
+            } else {
+                Outcome::Passed
+            };
+        }
+    }
 }
 
 impl Report {
     /// Whether no check of any case that ran found a departure (known defects and contract differences
-    /// allowed, unless the run was strict).
+    /// allowed, unless the run was strict), and every `documentation` erratum whose steps ran was observed.
     pub fn passed(&self) -> bool {
         self.failures().is_empty()
+            && self
+                .documentation_errata
+                .as_ref()
+                .is_none_or(|errata| errata.errata_not_observed.is_empty())
     }
 
     /// Whether the verdict depends on which release the deployment is, and the run could not tell.
@@ -177,5 +207,39 @@ impl Report {
             .flat_map(CaseReport::all_failures)
             .filter(|located| located.failure.severity == severity)
             .collect()
+    }
+}
+
+#[cfg(test)]
+impl CaseReport {
+    /// A case that ran these steps and passed, for tests.
+    pub(crate) fn ran(name: &'static str, steps: Vec<StepReport>) -> Self {
+        CaseReport {
+            name,
+            summary: "",
+            outcome: Outcome::Passed,
+            duration_ms: 0,
+            steps,
+            aborted: None,
+        }
+    }
+}
+
+#[cfg(test)]
+impl Report {
+    /// A run of these cases against `base_url`, not yet judged, for tests.
+    pub(crate) fn of(base_url: &str, cases: Vec<CaseReport>) -> Self {
+        Report {
+            run_id: "run".into(),
+            base_url: base_url.into(),
+            duration_ms: 0,
+            cases,
+            created: Vec::new(),
+            placeholders: Vec::new(),
+            release: None,
+            known_issues: Vec::new(),
+            documentation_errata: None,
+            cleanup: None,
+        }
     }
 }

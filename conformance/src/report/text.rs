@@ -4,7 +4,8 @@
 use std::fmt::Write;
 
 use super::{CaseReport, Outcome, Report, kind_label};
-use crate::checks::{Failure, Kind, Severity};
+use crate::checks::{Check, Failure, Kind, Severity};
+use crate::profile::ErratumRef;
 
 fn label(case: &CaseReport) -> &'static str {
     match &case.outcome {
@@ -59,6 +60,7 @@ pub fn summary(report: &Report) -> String {
     let failed = report.count(|o| matches!(o, Outcome::Failed));
     let skipped = report.count(|o| matches!(o, Outcome::Skipped { .. }));
     write_release(&mut out, report);
+    write_documentation_errata(&mut out, report);
     let _ = writeln!(
         out,
         "\n{} cases: {passed} passed, {failed} failed, {skipped} skipped; {} departures, {} known defects of the \
@@ -180,6 +182,48 @@ fn write_release(out: &mut String, report: &Report) {
             issue.answer,
             issue.reason,
             issue.releases,
+        );
+    }
+}
+
+/// With `--profile documented`: the departures from the published reference and the errata they showed.
+fn write_documentation_errata(out: &mut String, report: &Report) {
+    let Some(errata) = &report.documentation_errata else {
+        return;
+    };
+    let ids = |list: &[ErratumRef]| {
+        list.iter()
+            .map(|e| e.id.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let _ = writeln!(
+        out,
+        "\nPublished reference: {} departure(s) explained by documentation errata, {} unexplained",
+        report.of_kind(Kind::DocumentationErratum).len(),
+        report
+            .failures()
+            .iter()
+            .filter(|l| l.failure.check == Check::PublishedReference)
+            .count(),
+    );
+    let _ = writeln!(
+        out,
+        "  documentation errata observed: {}",
+        ids(&errata.errata_observed)
+    );
+    for erratum in &errata.errata_not_observed {
+        let _ = writeln!(
+            out,
+            "  ✗ documentation erratum NOT OBSERVED: {} — {} (its steps ran without showing it)",
+            erratum.id, erratum.title
+        );
+    }
+    if !errata.errata_not_checked.is_empty() {
+        let _ = writeln!(
+            out,
+            "  not checked (none of their steps ran): {}",
+            ids(&errata.errata_not_checked)
         );
     }
 }
