@@ -1,6 +1,7 @@
 //! What a run needs to know about the backend under test, and which cases to run.
 
 use crate::releases::Version;
+use crate::transport::TransportConfig;
 
 /// The settings of one conformance run. Build it with [`RunConfig::new`] and adjust the public fields.
 #[derive(Clone, Debug)]
@@ -36,6 +37,8 @@ pub struct RunConfig {
     pub strict: bool,
     /// Print a progress line to stderr as each case ends.
     pub progress: bool,
+    /// How requests reach the backend: access headers, extra roots, pace, `Retry-After` patience, timeout.
+    pub transport: TransportConfig,
 }
 
 impl RunConfig {
@@ -56,6 +59,7 @@ impl RunConfig {
             medusa_version: None,
             strict: false,
             progress: false,
+            transport: TransportConfig::default(),
         }
     }
 

@@ -12,6 +12,7 @@ use crate::config::RunConfig;
 use crate::expectations::{self, Expectations};
 use crate::report::{CaseReport, Outcome, Report, progress_line};
 use crate::spec::{BUNDLED_SPEC, Spec, SpecError};
+use crate::transport::describe;
 
 /// Why a run could not take place at all (as opposed to a backend failing checks).
 #[derive(Debug, thiserror::Error)]
@@ -30,6 +31,8 @@ pub enum RunError {
     Client(reqwest::Error),
     #[error("nothing answers at {url}: {reason}")]
     Unreachable { url: String, reason: String },
+    #[error("the run stopped {during}: {reason}")]
+    Interrupted { during: String, reason: String },
     #[error(
         "the server refuses the publishable key (GET /store/customers/me answered {status} {body}); check it"
     )]
@@ -39,8 +42,9 @@ pub enum RunError {
 /// Runs every selected case against `config.base_url`, then judges every answer against stock Medusa of the
 /// deployment's release (declared in `config.medusa_version`, or detected) and reports what each check found.
 ///
-/// Fails only when the run cannot start (bad URL, unusable contract, nothing listening, the publishable key refused
-/// as `not_allowed`); a misbehaving backend gives `Ok` with failures in the [`Report`].
+/// Fails when the run cannot start (bad URL, unusable contract, nothing listening, the publishable key refused as
+/// `not_allowed`) or cannot go on (a request got no answer, none in time, or was asked to wait too long); a
+/// misbehaving backend gives `Ok` with failures in the [`Report`].
 pub async fn run(config: RunConfig) -> Result<Report, RunError> {
     let (declared, strict) = (config.medusa_version, config.strict);
     let mut report = run_cases(config).await?;
@@ -68,7 +72,7 @@ pub async fn run_cases(config: RunConfig) -> Result<Report, RunError> {
         return Err(RunError::BadGuestEmail(guest.to_owned()));
     }
     let spec = Spec::parse(config.spec.as_deref().unwrap_or(BUNDLED_SPEC))?;
-    let api = Api::new(&config.base_url).map_err(RunError::Client)?;
+    let api = Api::with_transport(&config.base_url, &config.transport).map_err(RunError::Client)?;
     api.reachable()
         .await
         .map_err(|error| RunError::Unreachable {
@@ -81,6 +85,12 @@ pub async fn run_cases(config: RunConfig) -> Result<Report, RunError> {
     {
         return Err(RunError::KeyRefused { status, body });
     }
+    if let Some(reason) = api.failure() {
+        return Err(RunError::Interrupted {
+            during: "while probing the deployment".to_owned(),
+            reason,
+        });
+    }
     let state = Arc::new(RunState::new(config, spec, api));
 
     let selected: Vec<&'static Case> = cases::all()
@@ -90,6 +100,12 @@ pub async fn run_cases(config: RunConfig) -> Result<Report, RunError> {
     let mut reports = Vec::with_capacity(selected.len());
     for (index, case) in selected.iter().enumerate() {
         let report = run_case(&state, case).await;
+        if let Some(reason) = state.api.failure() {
+            return Err(RunError::Interrupted {
+                during: format!("in case {}", case.name),
+                reason,
+            });
+        }
         if state.config.progress {
             eprintln!("{}", progress_line(&report, index + 1, selected.len()));
         }
@@ -154,16 +170,4 @@ async fn run_case(state: &Arc<RunState>, case: &'static Case) -> CaseReport {
         report.outcome = Outcome::Failed;
     }
     report
-}
-
-/// reqwest's error with its causes, e.g. "error sending request: … Connection refused".
-fn describe(error: &reqwest::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }

@@ -16,6 +16,7 @@ pub use text::{progress_line, summary};
 use crate::checks::{Check, Failure, Severity};
 use crate::exchange::{Exchange, Via};
 use crate::expectations::{KnownIssue, ReleaseVerdict};
+use crate::transport::Retry;
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Report {
@@ -106,6 +107,16 @@ impl CaseReport {
             step: None,
             failure,
         }))
+    }
+
+    /// The waits the deployment asked for (`429`/`503` with `Retry-After`) before this case's answers, by step.
+    pub fn retries(&self) -> impl Iterator<Item = (&'static str, &Retry)> + '_ {
+        self.steps.iter().flat_map(|step| {
+            step.exchange
+                .retries
+                .iter()
+                .map(move |retry| (step.step, retry))
+        })
     }
 
     pub fn has_errors(&self) -> bool {
