@@ -6,6 +6,7 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::parser::ValueSource;
 use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand};
@@ -14,6 +15,7 @@ use medusa_conformance::errata::Errata;
 use medusa_conformance::expectations::{self, Expectations};
 use medusa_conformance::releases::Version;
 use medusa_conformance::report::{junit_xml, summary};
+use medusa_conformance::transport::{AccessHeaderError, CaBundle};
 use medusa_conformance::{Outcome, RunConfig, cases, contract, profile, run, run_cases};
 
 #[derive(Parser)]
@@ -97,17 +99,59 @@ struct Target {
     /// The domain of the run's unique emails (conformance+<run>-<n>@DOMAIN).
     #[arg(long, default_value = "example.com", value_name = "DOMAIN")]
     email_domain: String,
+    /// A header sent on every request (e.g. a gateway's credentials); its value is shown as [redacted] in every
+    /// report. Repeatable; in the environment, one header per line.
+    #[arg(
+        long,
+        env = "MEDUSA_HEADERS",
+        hide_env_values = true,
+        value_delimiter = '\n',
+        value_name = "NAME: VALUE"
+    )]
+    header: Vec<String>,
+    /// A PEM file of certificates (one or several) to trust as roots besides the system's.
+    #[arg(long, env = "MEDUSA_CA_CERT", value_name = "FILE")]
+    ca_cert: Option<PathBuf>,
+    /// At most N requests per second over the whole run.
+    #[arg(long, value_name = "N", value_parser = positive_rate)]
+    rate: Option<f64>,
+    /// The longest one request may wait out 429/503 answers with Retry-After, in total.
+    #[arg(long, default_value_t = 60, value_name = "SECS")]
+    max_retry_wait: u64,
+    /// How long each request may take; a request without an answer in time ends the run (exit 2).
+    #[arg(long, default_value_t = 30, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
+    timeout: u64,
+}
+
+fn positive_rate(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(rate) if rate.is_finite() && rate > 0.0 => Ok(rate),
+        _ => Err("a number of requests per second above 0, e.g. 5 or 0.5".to_owned()),
+    }
 }
 
 impl Target {
-    fn config(&self) -> RunConfig {
+    /// The run's configuration; `Err` with a message for an unusable `--header` or `--ca-cert`.
+    fn config(&self) -> Result<RunConfig, String> {
         let mut config = RunConfig::new(self.base_url.clone(), self.publishable_key.clone());
         config.jwt_secret = self.jwt_secret.clone().filter(|s| !s.is_empty());
         config.revoked_key = self.revoked_key.clone().filter(|s| !s.is_empty());
         config.guest_email = self.guest_email.clone().filter(|s| !s.is_empty());
         config.storefront_origin = self.storefront_origin.clone().filter(|s| !s.is_empty());
         config.email_domain.clone_from(&self.email_domain);
-        config
+        let transport = &mut config.transport;
+        for header in self.header.iter().filter(|h| !h.trim().is_empty()) {
+            transport.headers.push(
+                header
+                    .parse()
+                    .map_err(|error: AccessHeaderError| error.to_string())?,
+            );
+        }
+        transport.ca_certs = self.ca_cert.as_deref().map(CaBundle::load).transpose()?;
+        transport.rate = self.rate;
+        transport.max_retry_wait = Duration::from_secs(self.max_retry_wait);
+        transport.timeout = Duration::from_secs(self.timeout);
+        Ok(config)
     }
 }
 
@@ -414,6 +458,12 @@ fn ignored_by_documented(given: &[String]) -> Vec<String> {
         "junit",
         "medusa_version",
         "strict",
+        // Not yet passed to the probes.
+        "header",
+        "ca_cert",
+        "rate",
+        "max_retry_wait",
+        "timeout",
     ];
     given
         .iter()
@@ -502,7 +552,10 @@ async fn run_command(args: RunArgs, given: &[String]) -> ExitCode {
         },
         None => None,
     };
-    let mut config = args.target.config();
+    let mut config = match args.target.config() {
+        Ok(config) => config,
+        Err(message) => return usage_error(message),
+    };
     config.spec = spec;
     config.only = args.only;
     config.skip = args.skip;
@@ -531,7 +584,10 @@ async fn run_command(args: RunArgs, given: &[String]) -> ExitCode {
 }
 
 async fn record_command(args: RecordArgs) -> ExitCode {
-    let mut config = args.target.config();
+    let mut config = match args.target.config() {
+        Ok(config) => config,
+        Err(message) => return usage_error(message),
+    };
     config.progress = true;
     let report = match run_cases(config).await {
         Ok(report) => report,
@@ -601,6 +657,8 @@ mod tests {
             ("--junit=f", "--junit"),
             ("--medusa-version=2.12.6", "--medusa-version"),
             ("--strict", "--strict"),
+            ("--header=X-Gate: s", "--header"),
+            ("--timeout=5", "--timeout"),
             (
                 "--storefront-origin=http://localhost:8000",
                 "--storefront-origin",
