@@ -3,8 +3,10 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpListener;
+use tokio_rustls::TlsAcceptor;
+use tokio_rustls::rustls::{self, pki_types};
 
 use super::*;
 use crate::api::{Api, RawRequest};
@@ -27,39 +29,61 @@ impl Fake {
 }
 
 async fn fake(script: Script) -> Fake {
+    serve(script, None).await
+}
+
+/// Serves `script` on a free port of 127.0.0.1, over TLS when `tls` is given.
+async fn serve(script: Script, tls: Option<TlsAcceptor>) -> Fake {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let url = format!("{scheme}://{}", listener.local_addr().unwrap());
     let heads = Arc::new(Mutex::new(Vec::new()));
     let seen = Arc::clone(&heads);
     tokio::spawn(async move {
-        while let Ok((mut socket, _)) = listener.accept().await {
+        while let Ok((socket, _)) = listener.accept().await {
             let seen = Arc::clone(&seen);
+            let tls = tls.clone();
             tokio::spawn(async move {
-                let mut received = Vec::new();
-                let mut chunk = [0_u8; 4096];
-                while !received.windows(4).any(|w| w == b"\r\n\r\n") {
-                    match socket.read(&mut chunk).await {
-                        Ok(0) | Err(_) => return,
-                        Ok(n) => received.extend_from_slice(&chunk[..n]),
+                match tls {
+                    Some(acceptor) => {
+                        if let Ok(stream) = acceptor.accept(socket).await {
+                            answer_one(stream, &seen, script).await;
+                        }
                     }
-                }
-                let head = String::from_utf8_lossy(&received).into_owned();
-                let n = {
-                    let mut seen = seen.lock().unwrap();
-                    seen.push(head.clone());
-                    seen.len() - 1
-                };
-                match script(n, &head) {
-                    Some(answer) => {
-                        let _ = socket.write_all(answer.as_bytes()).await;
-                        let _ = socket.shutdown().await;
-                    }
-                    None => std::future::pending::<()>().await,
+                    None => answer_one(socket, &seen, script).await,
                 }
             });
         }
     });
     Fake { url, heads }
+}
+
+async fn answer_one(
+    mut stream: impl AsyncRead + AsyncWrite + Unpin,
+    seen: &Mutex<Vec<String>>,
+    script: Script,
+) {
+    let mut received = Vec::new();
+    let mut chunk = [0_u8; 4096];
+    while !received.windows(4).any(|w| w == b"\r\n\r\n") {
+        match stream.read(&mut chunk).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => received.extend_from_slice(&chunk[..n]),
+        }
+    }
+    let head = String::from_utf8_lossy(&received).into_owned();
+    let n = {
+        let mut seen = seen.lock().unwrap();
+        seen.push(head.clone());
+        seen.len() - 1
+    };
+    match script(n, &head) {
+        Some(answer) => {
+            let _ = stream.write_all(answer.as_bytes()).await;
+            let _ = stream.shutdown().await;
+        }
+        None => std::future::pending::<()>().await,
+    }
 }
 
 /// A whole HTTP/1.1 response; each of `headers` ends with `\r\n`.
@@ -344,10 +368,116 @@ fn a_ca_file_must_be_readable_and_hold_pem_certificates() {
     let refused = CaBundle::load(&not_pem).unwrap_err();
     assert!(refused.contains("holds no PEM certificate"), "{refused}");
     let bundle = dir.join("bundle.pem");
-    std::fs::write(&bundle, format!("{TEST_CA}{TEST_CA}")).unwrap();
+    std::fs::write(&bundle, format!("{}{}", TEST_CA, TEST_CA)).unwrap();
     assert_eq!(CaBundle::load(&bundle).unwrap().len(), 2);
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
-/// A self-signed CA certificate (`openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -days 36500`).
-const TEST_CA: &str = include_str!("test-ca.pem");
+/// The private CA of the TLS tests, valid 2000–2126 (see `testdata/`).
+const TEST_CA: &str = include_str!("testdata/ca.pem");
+
+/// A TLS acceptor for 127.0.0.1 and localhost with a certificate from the test CA.
+fn private_tls() -> TlsAcceptor {
+    let cert =
+        pki_types::CertificateDer::from(include_bytes!("testdata/localhost.cert.der").to_vec());
+    let key = pki_types::PrivateKeyDer::Pkcs8(pki_types::PrivatePkcs8KeyDer::from(
+        include_bytes!("testdata/localhost.key.der").to_vec(),
+    ));
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(vec![cert], key)
+        .unwrap();
+    TlsAcceptor::from(Arc::new(config))
+}
+
+#[tokio::test]
+async fn a_deployment_whose_certificate_chains_to_a_private_ca_is_reached_with_ca_cert_only() {
+    let server = serve(|_, _| Some(unauthorized()), Some(private_tls())).await;
+    let untrusting = Api::with_transport(&server.url, &TransportConfig::default()).unwrap();
+    let refused = untrusting.raw(get_me()).await.unwrap_err();
+    assert!(
+        describe(&refused).contains("certificate"),
+        "{}",
+        describe(&refused)
+    );
+
+    let dir = std::env::temp_dir().join(format!("ca-{}", ulid::Ulid::new()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let ca = dir.join("ca.pem");
+    std::fs::write(&ca, TEST_CA).unwrap();
+    let config = TransportConfig {
+        ca_certs: Some(CaBundle::load(&ca).unwrap()),
+        ..TransportConfig::default()
+    };
+    std::fs::remove_dir_all(&dir).unwrap();
+    let trusting = Api::with_transport(&server.url, &config).unwrap();
+    let exchange = trusting.raw(get_me()).await.unwrap();
+    assert_eq!(exchange.response.status, 401);
+}
+
+/// Run by the proxy tests in a child process, whose environment names the proxy (it is read from the process's
+/// environment, which a test must not change under the others).
+#[tokio::test]
+#[ignore = "run by the proxy tests in a child process"]
+async fn child_reaches_the_deployment_named_in_its_environment() {
+    let url = std::env::var("CONFORMANCE_TEST_TARGET").expect("a target");
+    let exchange = Api::new(&url).unwrap().raw(get_me()).await.unwrap();
+    assert_eq!(exchange.response.status, 401);
+}
+
+/// Runs the child test with these variables (and no other proxy variable) and tells whether it passed.
+async fn child_passes(target: &str, vars: &[(&str, &str)]) -> bool {
+    let mut command = tokio::process::Command::new(std::env::current_exe().unwrap());
+    command
+        .args([
+            "--exact",
+            "transport::tests::child_reaches_the_deployment_named_in_its_environment",
+            "--ignored",
+            "--quiet",
+        ])
+        .env("CONFORMANCE_TEST_TARGET", target)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    for name in [
+        "REQUEST_METHOD",
+        "ALL_PROXY",
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "NO_PROXY",
+    ] {
+        command.env_remove(name).env_remove(name.to_lowercase());
+    }
+    command.envs(vars.iter().copied());
+    command.status().await.unwrap().success()
+}
+
+#[tokio::test]
+async fn requests_go_through_the_proxy_named_by_http_proxy() {
+    let proxy = fake(|_, _| Some(unauthorized())).await;
+    assert!(child_passes("http://deployment.invalid", &[("HTTP_PROXY", &proxy.url)]).await);
+    let heads = proxy.heads();
+    assert!(
+        heads[0].starts_with("GET http://deployment.invalid/store/customers/me "),
+        "{heads:?}"
+    );
+}
+
+#[tokio::test]
+async fn hosts_listed_in_no_proxy_are_reached_directly() {
+    let deployment = fake(|_, _| Some(unauthorized())).await;
+    let nothing = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let dead_proxy = format!("http://{}", nothing.local_addr().unwrap());
+    drop(nothing);
+    let vars = [
+        ("HTTP_PROXY", dead_proxy.as_str()),
+        ("NO_PROXY", "127.0.0.1"),
+    ];
+    assert!(child_passes(&deployment.url, &vars).await);
+    assert!(
+        !child_passes(&deployment.url, &vars[..1]).await,
+        "without NO_PROXY the dead proxy is used"
+    );
+}
