@@ -671,4 +671,68 @@ mod tests {
             );
         }
     }
+
+    fn target(extra: &[&str]) -> Result<Target, clap::Error> {
+        let mut argv = vec![
+            "medusa-conformance",
+            "run",
+            "--base-url",
+            "http://127.0.0.1:9000",
+            "--publishable-key",
+            "pk_x",
+        ];
+        argv.extend_from_slice(extra);
+        match Cli::try_parse_from(argv)?.command {
+            Command::Run(args) => Ok(args.target),
+            _ => unreachable!("a run command"),
+        }
+    }
+
+    #[test]
+    fn access_and_transport_flags_reach_the_run_configuration() {
+        let config = target(&[
+            "--header=X-Gate-Id: one",
+            "--header",
+            "X-Gate-Secret: two",
+            "--rate=2.5",
+            "--timeout=7",
+        ])
+        .unwrap()
+        .config()
+        .unwrap();
+        let names: Vec<&str> = config
+            .transport
+            .headers
+            .iter()
+            .map(|h| h.name().as_str())
+            .collect();
+        assert_eq!(names, ["x-gate-id", "x-gate-secret"]);
+        assert_eq!(config.transport.rate, Some(2.5));
+        assert_eq!(config.transport.timeout, Duration::from_secs(7));
+        assert_eq!(config.transport.max_retry_wait, Duration::from_secs(60));
+    }
+
+    #[test]
+    fn unusable_access_or_transport_flags_are_usage_errors_that_never_quote_a_header_value() {
+        let refused = target(&["--header=X-Gate s3cret"])
+            .unwrap()
+            .config()
+            .unwrap_err();
+        assert!(
+            refused.contains("not `Name: value`") && !refused.contains("s3cret"),
+            "{refused}"
+        );
+        let missing = target(&["--ca-cert=/nonexistent/ca.pem"])
+            .unwrap()
+            .config()
+            .unwrap_err();
+        assert!(
+            missing.contains("--ca-cert: cannot read /nonexistent/ca.pem"),
+            "{missing}"
+        );
+        for flag in ["--rate=0", "--rate=fast", "--timeout=0"] {
+            let error = target(&[flag]).err().expect(flag);
+            assert_eq!(error.exit_code(), 2, "{flag}");
+        }
+    }
 }
