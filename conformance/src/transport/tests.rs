@@ -198,6 +198,42 @@ async fn a_429_with_retry_after_is_waited_out_and_reported_as_a_retry() {
 }
 
 #[tokio::test]
+async fn every_report_lists_a_retry_and_none_counts_it_as_a_departure() {
+    // The first request after the two probes is asked to come back at once.
+    let server = fake(|n, _| {
+        Some(match n {
+            2 => answer("429 Too Many Requests", "retry-after: 0\r\n", ""),
+            _ => unauthorized(),
+        })
+    })
+    .await;
+    let mut config = RunConfig::new(&server.url, "pk_test");
+    config.only = vec!["signup.bearer".into()];
+    let report = run(config).await.expect("the run goes through");
+    let case = report.case("signup.bearer").unwrap();
+    assert_eq!(case.retries().count(), 1);
+    assert!(
+        report
+            .failures()
+            .iter()
+            .all(|located| !located.failure.actual.contains("429")),
+        "{}",
+        summary(&report)
+    );
+    let text = summary(&report);
+    assert!(
+        text.contains("retried step register: 429 with Retry-After: 0, waited 0.0 s"),
+        "{text}"
+    );
+    let json: serde_json::Value = serde_json::from_str(&report.to_json()).unwrap();
+    assert_eq!(
+        json["cases"][0]["steps"][0]["exchange"]["retries"][0]["status"],
+        429
+    );
+    assert!(junit_xml(&report).contains("<system-out>retried step register: 429"));
+}
+
+#[tokio::test]
 async fn a_typed_request_answered_503_with_a_past_retry_after_date_is_sent_again() {
     let server = fake(|n, _| {
         Some(match n {
