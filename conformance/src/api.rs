@@ -4,7 +4,8 @@
 use reqwest::header::{HeaderName, HeaderValue};
 
 use crate::client::{CallContext, Client};
-use crate::exchange::{Exchange, RecordedRequest, RecordedResponse, Via};
+use crate::exchange::{Exchange, Via};
+use crate::transport::{Transport, TransportConfig};
 
 /// A credential or header a request carries besides what the contract's parameters express.
 #[derive(Clone, Debug)]
@@ -58,18 +59,19 @@ pub struct RawRequest<'a> {
 #[derive(Clone)]
 pub struct Api {
     base_url: String,
-    http: reqwest::Client,
+    transport: Transport,
 }
 
 impl Api {
+    /// An API reached directly, with default timeouts and no access headers.
     pub fn new(base_url: &str) -> reqwest::Result<Self> {
-        let http = reqwest::Client::builder()
-            .timeout(std::time::Duration::from_secs(30))
-            .redirect(reqwest::redirect::Policy::none())
-            .build()?;
+        Self::with_transport(base_url, &TransportConfig::default())
+    }
+
+    pub fn with_transport(base_url: &str, config: &TransportConfig) -> reqwest::Result<Self> {
         Ok(Api {
             base_url: base_url.trim_end_matches('/').to_owned(),
-            http,
+            transport: Transport::new(config)?,
         })
     }
 
@@ -77,18 +79,31 @@ impl Api {
         &self.base_url
     }
 
+    /// Why the deployment stopped answering, if a request found it so (see [`Transport::failure`]).
+    pub fn failure(&self) -> Option<String> {
+        self.transport.failure()
+    }
+
     /// A generated client whose requests carry `extras` and are recorded in the returned context.
     pub fn typed(&self, extras: &[Extra]) -> (Client, CallContext) {
-        let context = CallContext::new(extras.iter().map(Extra::header).collect());
+        let context = CallContext::new(
+            self.transport.clone(),
+            extras.iter().map(Extra::header).collect(),
+        );
         (
-            Client::new_with_client(&self.base_url, self.http.clone(), context.clone()),
+            Client::new_with_client(
+                &self.base_url,
+                self.transport.client().clone(),
+                context.clone(),
+            ),
             context,
         )
     }
 
     pub async fn raw(&self, request: RawRequest<'_>) -> reqwest::Result<Exchange> {
         let mut builder = self
-            .http
+            .transport
+            .client()
             .request(request.method, format!("{}{}", self.base_url, request.path));
         for extra in &request.headers {
             let (name, value) = extra.header();
@@ -100,37 +115,36 @@ impl Api {
             }
             builder = builder.body(body.bytes);
         }
-        let built = builder.build()?;
-        let recorded_request = RecordedRequest::capture(&built);
-        let (recorded_response, _) =
-            RecordedResponse::capture(self.http.execute(built).await?).await?;
+        let sent = self.transport.send(builder.build()?).await?;
         Ok(Exchange {
             operation_id: request.operation_id,
             via: Via::Raw,
-            request: recorded_request,
-            response: recorded_response,
+            request: sent.request,
+            response: sent.response,
+            retries: sent.retries,
         })
     }
 
     /// The status and body of `GET /store/customers/me` with only the publishable key: a server that accepts the
     /// key answers 401 (no credentials), one that refuses it 400 `not_allowed`.
     pub async fn probe_key(&self, key: &str) -> reqwest::Result<(u16, String)> {
-        let response = self
-            .http
+        let request = self
+            .transport
+            .client()
             .get(format!("{}/store/customers/me", self.base_url))
             .header("x-publishable-api-key", key)
-            .send()
-            .await?;
-        let status = response.status().as_u16();
-        Ok((status, response.text().await.unwrap_or_default()))
+            .build()?;
+        let sent = self.transport.send(request).await?;
+        Ok((sent.response.status, sent.response.body))
     }
 
     /// Whether anything answers HTTP at the base URL (any status will do).
     pub async fn reachable(&self) -> Result<(), reqwest::Error> {
-        self.http
+        let request = self
+            .transport
+            .client()
             .get(format!("{}/health", self.base_url))
-            .send()
-            .await
-            .map(drop)
+            .build()?;
+        self.transport.send(request).await.map(drop)
     }
 }

@@ -6,7 +6,8 @@ use std::sync::{Arc, Mutex};
 use progenitor_client::{ClientHooks, OperationInfo};
 use reqwest::header::{HeaderName, HeaderValue};
 
-use crate::exchange::{Exchange, RecordedRequest, RecordedResponse, Via};
+use crate::exchange::{Exchange, Via};
+use crate::transport::Transport;
 
 mod generated {
     #![allow(clippy::all, clippy::pedantic, missing_docs)]
@@ -15,15 +16,17 @@ mod generated {
 pub use generated::{Client, Error, ResponseValue, types};
 
 /// What a generated [`Client`] carries besides its base URL: extra headers and the log of exchanges.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct CallContext {
+    transport: Transport,
     headers: Vec<(HeaderName, HeaderValue)>,
     log: Arc<Mutex<Vec<Exchange>>>,
 }
 
 impl CallContext {
-    pub fn new(headers: Vec<(HeaderName, HeaderValue)>) -> Self {
+    pub fn new(transport: Transport, headers: Vec<(HeaderName, HeaderValue)>) -> Self {
         CallContext {
+            transport,
             headers,
             log: Arc::default(),
         }
@@ -44,9 +47,7 @@ impl ClientHooks<CallContext> for Client {
         for (name, value) in &self.inner.headers {
             request.headers_mut().insert(name.clone(), value.clone());
         }
-        let recorded_request = RecordedRequest::capture(&request);
-        let response = self.client.execute(request).await?;
-        let (recorded_response, rebuilt) = RecordedResponse::capture(response).await?;
+        let sent = self.inner.transport.send(request).await?;
         self.inner
             .log
             .lock()
@@ -54,9 +55,10 @@ impl ClientHooks<CallContext> for Client {
             .push(Exchange {
                 operation_id: info.operation_id,
                 via: Via::Typed,
-                request: recorded_request,
-                response: recorded_response,
+                request: sent.request,
+                response: sent.response,
+                retries: sent.retries,
             });
-        Ok(reqwest::Response::from(rebuilt))
+        Ok(reqwest::Response::from(sent.rebuilt))
     }
 }

@@ -2,6 +2,7 @@
 
 use crate::admin::AdminAccess;
 use crate::releases::Version;
+use crate::transport::TransportConfig;
 
 /// The settings of one conformance run. Build it with [`RunConfig::new`] and adjust the public fields.
 #[derive(Clone, Debug)]
@@ -43,6 +44,8 @@ pub struct RunConfig {
     /// The `documented` profile: [`crate::run`] also judges every answer against Medusa's published reference and
     /// its errata. Like `medusa_version` and `strict`, a judgement after the run: `run_cases` does not use it.
     pub documented: Option<crate::profile::Documented>,
+    /// How requests reach the backend: access headers, extra roots, pace, `Retry-After` patience, timeout.
+    pub transport: TransportConfig,
 }
 
 impl RunConfig {
@@ -65,6 +68,7 @@ impl RunConfig {
             progress: false,
             admin: None,
             documented: None,
+            transport: TransportConfig::default(),
         }
     }
 

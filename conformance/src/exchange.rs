@@ -1,7 +1,10 @@
 //! One request and its response, recorded verbatim: checks judge the bytes that crossed the wire, not what a typed
 //! client made of them, and reports reproduce the request with curl.
 
+use reqwest::header::HeaderName;
 use serde::Serialize;
+
+use crate::transport::{REDACTED, Retry};
 
 /// How a request was sent.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -58,6 +61,9 @@ pub struct Exchange {
     pub via: Via,
     pub request: RecordedRequest,
     pub response: RecordedResponse,
+    /// The `429`/`503` answers with `Retry-After` waited out before `response`, oldest first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub retries: Vec<Retry>,
 }
 
 fn header_pairs(headers: &reqwest::header::HeaderMap) -> Vec<(String, String)> {
@@ -73,11 +79,19 @@ fn header_pairs(headers: &reqwest::header::HeaderMap) -> Vec<(String, String)> {
 }
 
 impl RecordedRequest {
-    pub fn capture(request: &reqwest::Request) -> Self {
+    /// The request as sent, with the values of the `redacted` headers (the run's access headers) replaced by
+    /// `[redacted]`: every report, curl line and record is made from this.
+    pub fn capture(request: &reqwest::Request, redacted: &[&HeaderName]) -> Self {
+        let mut headers = header_pairs(request.headers());
+        for (name, value) in &mut headers {
+            if redacted.iter().any(|secret| secret.as_str() == name) {
+                REDACTED.clone_into(value);
+            }
+        }
         RecordedRequest {
             method: request.method().as_str().to_owned(),
             url: request.url().to_string(),
-            headers: header_pairs(request.headers()),
+            headers,
             body: request
                 .body()
                 .and_then(reqwest::Body::as_bytes)

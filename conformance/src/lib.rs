@@ -36,8 +36,10 @@ pub mod releases;
 pub mod report;
 pub mod runner;
 pub mod spec;
+pub mod transport;
 
 pub use checks::{Check, Failure, Kind, Severity};
 pub use config::RunConfig;
 pub use report::{CaseReport, Located, Outcome, Report};
 pub use runner::{RunError, run, run_cases};
+pub use transport::{AccessHeader, CaBundle, TransportConfig};

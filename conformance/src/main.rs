@@ -6,6 +6,7 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 use medusa_conformance::admin::AdminAccess;
@@ -15,6 +16,7 @@ use medusa_conformance::expectations::{self, Expectations};
 use medusa_conformance::profile::{Documented, PublishedSpec};
 use medusa_conformance::releases::Version;
 use medusa_conformance::report::{junit_xml, summary};
+use medusa_conformance::transport::{AccessHeaderError, CaBundle};
 use medusa_conformance::{Outcome, RunConfig, cases, contract, run, run_cases};
 
 #[derive(Parser)]
@@ -118,10 +120,39 @@ struct Target {
         requires = "admin_email"
     )]
     admin_password: Option<String>,
+    /// A header sent on every request (e.g. a gateway's credentials); its value is shown as [redacted] in every
+    /// report. Repeatable; in the environment, one header per line.
+    #[arg(
+        long,
+        env = "MEDUSA_HEADERS",
+        hide_env_values = true,
+        value_delimiter = '\n',
+        value_name = "NAME: VALUE"
+    )]
+    header: Vec<String>,
+    /// A PEM file of certificates (one or several) to trust as roots besides the system's.
+    #[arg(long, env = "MEDUSA_CA_CERT", value_name = "FILE")]
+    ca_cert: Option<PathBuf>,
+    /// At most N requests per second over the whole run.
+    #[arg(long, value_name = "N", value_parser = positive_rate)]
+    rate: Option<f64>,
+    /// The longest one request may wait out 429/503 answers with Retry-After, in total.
+    #[arg(long, default_value_t = 60, value_name = "SECS")]
+    max_retry_wait: u64,
+    /// How long each request may take; a request without an answer in time ends the run (exit 2).
+    #[arg(long, default_value_t = 30, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
+    timeout: u64,
+}
+
+fn positive_rate(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(rate) if rate.is_finite() && rate > 0.0 => Ok(rate),
+        _ => Err("a number of requests per second above 0, e.g. 5 or 0.5".to_owned()),
+    }
 }
 
 impl Target {
-    fn config(&self) -> RunConfig {
+    fn config(&self) -> Result<RunConfig, String> {
         let mut config = RunConfig::new(self.base_url.clone(), self.publishable_key.clone());
         config.jwt_secret = self.jwt_secret.clone().filter(|s| !s.is_empty());
         config.revoked_key = self.revoked_key.clone().filter(|s| !s.is_empty());
@@ -136,7 +167,19 @@ impl Target {
             }),
             _ => None,
         };
-        config
+        let transport = &mut config.transport;
+        for header in self.header.iter().filter(|h| !h.trim().is_empty()) {
+            transport.headers.push(
+                header
+                    .parse()
+                    .map_err(|error: AccessHeaderError| error.to_string())?,
+            );
+        }
+        transport.ca_certs = self.ca_cert.as_deref().map(CaBundle::load).transpose()?;
+        transport.rate = self.rate;
+        transport.max_retry_wait = Duration::from_secs(self.max_retry_wait);
+        transport.timeout = Duration::from_secs(self.timeout);
+        Ok(config)
     }
 }
 
@@ -480,7 +523,7 @@ fn documented_profile(args: &RunArgs) -> Result<Option<Documented>, String> {
 
 /// Every flag of `run`, in the one configuration the runner takes.
 fn run_config(args: &RunArgs) -> Result<RunConfig, String> {
-    let mut config = args.target.config();
+    let mut config = args.target.config()?;
     config.documented = documented_profile(args)?;
     config.only.clone_from(&args.only);
     config.skip.clone_from(&args.skip);
@@ -517,7 +560,10 @@ async fn run_command(args: RunArgs) -> ExitCode {
 }
 
 async fn record_command(args: RecordArgs) -> ExitCode {
-    let mut config = args.target.config();
+    let mut config = match args.target.config() {
+        Ok(config) => config,
+        Err(message) => return usage_error(message),
+    };
     config.progress = true;
     let report = match run_cases(config).await {
         Ok(report) => report,
@@ -638,5 +684,69 @@ mod tests {
             Some("2.21.2")
         );
         assert!(config.storefront_origin.is_some());
+    }
+
+    fn target(extra: &[&str]) -> Result<Target, clap::Error> {
+        let mut argv = vec![
+            "medusa-conformance",
+            "run",
+            "--base-url",
+            "http://127.0.0.1:9000",
+            "--publishable-key",
+            "pk_x",
+        ];
+        argv.extend_from_slice(extra);
+        match Cli::try_parse_from(argv)?.command {
+            Command::Run(args) => Ok(args.target),
+            _ => unreachable!("a run command"),
+        }
+    }
+
+    #[test]
+    fn access_and_transport_flags_reach_the_run_configuration() {
+        let config = target(&[
+            "--header=X-Gate-Id: one",
+            "--header",
+            "X-Gate-Secret: two",
+            "--rate=2.5",
+            "--timeout=7",
+        ])
+        .unwrap()
+        .config()
+        .unwrap();
+        let names: Vec<&str> = config
+            .transport
+            .headers
+            .iter()
+            .map(|h| h.name().as_str())
+            .collect();
+        assert_eq!(names, ["x-gate-id", "x-gate-secret"]);
+        assert_eq!(config.transport.rate, Some(2.5));
+        assert_eq!(config.transport.timeout, Duration::from_secs(7));
+        assert_eq!(config.transport.max_retry_wait, Duration::from_secs(60));
+    }
+
+    #[test]
+    fn unusable_access_or_transport_flags_are_usage_errors_that_never_quote_a_header_value() {
+        let refused = target(&["--header=X-Gate s3cret"])
+            .unwrap()
+            .config()
+            .unwrap_err();
+        assert!(
+            refused.contains("not `Name: value`") && !refused.contains("s3cret"),
+            "{refused}"
+        );
+        let missing = target(&["--ca-cert=/nonexistent/ca.pem"])
+            .unwrap()
+            .config()
+            .unwrap_err();
+        assert!(
+            missing.contains("--ca-cert: cannot read /nonexistent/ca.pem"),
+            "{missing}"
+        );
+        for flag in ["--rate=0", "--rate=fast", "--timeout=0"] {
+            let error = target(&[flag]).err().expect(flag);
+            assert_eq!(error.exit_code(), 2, "{flag}");
+        }
     }
 }

@@ -14,6 +14,7 @@ use crate::expectations::{self, Expectations};
 use crate::profile;
 use crate::report::{CaseReport, Outcome, Report, progress_line};
 use crate::spec::{BUNDLED_SPEC, Spec, SpecError};
+use crate::transport::describe;
 
 /// Why a run could not take place at all (as opposed to a backend failing checks).
 #[derive(Debug, thiserror::Error)]
@@ -32,6 +33,8 @@ pub enum RunError {
     Client(reqwest::Error),
     #[error("nothing answers at {url}: {reason}")]
     Unreachable { url: String, reason: String },
+    #[error("the run stopped {during}: {reason}")]
+    Interrupted { during: String, reason: String },
     #[error(
         "the server refuses the publishable key (GET /store/customers/me answered {status} {body}); check it"
     )]
@@ -44,8 +47,9 @@ pub enum RunError {
 /// deployment's release (declared in `config.medusa_version`, or detected) and, with `config.documented`, against
 /// Medusa's published reference; reports what each check found.
 ///
-/// Fails only when the run cannot start (bad URL, unusable contract, nothing listening, the publishable key refused
-/// as `not_allowed`); a misbehaving backend gives `Ok` with failures in the [`Report`].
+/// Fails when the run cannot start (bad URL, unusable contract, nothing listening, the publishable key refused as
+/// `not_allowed`) or cannot go on (a request got no answer, none in time, or was asked to wait too long); a
+/// misbehaving backend gives `Ok` with failures in the [`Report`].
 pub async fn run(config: RunConfig) -> Result<Report, RunError> {
     let (declared, strict) = (config.medusa_version, config.strict);
     let documented = config.documented.clone();
@@ -77,7 +81,7 @@ pub async fn run_cases(config: RunConfig) -> Result<Report, RunError> {
         return Err(RunError::BadGuestEmail(guest.to_owned()));
     }
     let spec = Spec::parse(config.spec.as_deref().unwrap_or(BUNDLED_SPEC))?;
-    let api = Api::new(&config.base_url).map_err(RunError::Client)?;
+    let api = Api::with_transport(&config.base_url, &config.transport).map_err(RunError::Client)?;
     api.reachable()
         .await
         .map_err(|error| RunError::Unreachable {
@@ -89,6 +93,12 @@ pub async fn run_cases(config: RunConfig) -> Result<Report, RunError> {
         && body.contains("not_allowed")
     {
         return Err(RunError::KeyRefused { status, body });
+    }
+    if let Some(reason) = api.failure() {
+        return Err(RunError::Interrupted {
+            during: "while probing the deployment".to_owned(),
+            reason,
+        });
     }
     let mut config = config;
     let admin = match &config.admin {
@@ -108,6 +118,12 @@ pub async fn run_cases(config: RunConfig) -> Result<Report, RunError> {
     let mut reports = Vec::with_capacity(selected.len());
     for (index, case) in selected.iter().enumerate() {
         let report = run_case(&state, case).await;
+        if let Some(reason) = state.api.failure() {
+            return Err(RunError::Interrupted {
+                during: format!("in case {}", case.name),
+                reason,
+            });
+        }
         if state.config.progress {
             eprintln!("{}", progress_line(&report, index + 1, selected.len()));
         }
@@ -204,16 +220,4 @@ async fn run_case(state: &Arc<RunState>, case: &'static Case) -> CaseReport {
     };
     report.settle_outcome();
     report
-}
-
-/// reqwest's error with its causes, e.g. "error sending request: … Connection refused".
-fn describe(error: &reqwest::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }

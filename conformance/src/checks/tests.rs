@@ -36,6 +36,7 @@ fn exchange(operation_id: &'static str, status: u16, content_type: &str, body: S
             headers: vec![("content-type".into(), content_type.into())],
             body,
         },
+        retries: Vec::new(),
     }
 }
 

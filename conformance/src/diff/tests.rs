@@ -31,6 +31,7 @@ fn step(name: &'static str, response: RecordedResponse) -> StepReport {
             body: None,
         },
         response,
+        retries: Vec::new(),
     };
     StepReport::new(name, exchange, Vec::new())
 }

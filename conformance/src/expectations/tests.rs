@@ -29,6 +29,7 @@ fn exchange(status: u16, body: serde_json::Value) -> Exchange {
             )],
             body: body.to_string(),
         },
+        retries: Vec::new(),
     }
 }
 

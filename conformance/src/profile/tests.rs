@@ -284,6 +284,7 @@ fn step(name: &'static str, url: &str, body: Value, response: RecordedResponse) 
         via: Via::Raw,
         request: recorded(url, Some(body)),
         response,
+        retries: Vec::new(),
     };
     StepReport::new(name, exchange, Vec::new())
 }

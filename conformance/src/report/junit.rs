@@ -3,6 +3,7 @@
 
 use std::fmt::Write;
 
+use super::text::retry_line;
 use super::{Outcome, Report};
 use crate::checks::Severity;
 use crate::profile::ErrataVerdict;
@@ -83,6 +84,17 @@ pub fn junit_xml(report: &Report) -> String {
                     );
                 }
             }
+        }
+        let retries: Vec<String> = case
+            .retries()
+            .map(|(step, retry)| format!("retried step {step}: {}", retry_line(retry)))
+            .collect();
+        if !retries.is_empty() {
+            let _ = writeln!(
+                out,
+                "      <system-out>{}</system-out>",
+                escape(&retries.join("\n"))
+            );
         }
         let _ = writeln!(out, "    </testcase>");
     }

@@ -18,6 +18,7 @@ use crate::checks::{Check, Failure, Severity};
 use crate::exchange::{Exchange, Via};
 use crate::expectations::{KnownIssue, ReleaseVerdict};
 use crate::profile::ErrataVerdict;
+use crate::transport::Retry;
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Report {
@@ -124,6 +125,16 @@ impl CaseReport {
             step: None,
             failure,
         }))
+    }
+
+    /// The waits the deployment asked for (`429`/`503` with `Retry-After`) before this case's answers, by step.
+    pub fn retries(&self) -> impl Iterator<Item = (&'static str, &Retry)> + '_ {
+        self.steps.iter().flat_map(|step| {
+            step.exchange
+                .retries
+                .iter()
+                .map(move |retry| (step.step, retry))
+        })
     }
 
     pub fn has_errors(&self) -> bool {

@@ -6,6 +6,7 @@ use std::fmt::Write;
 use super::{CaseReport, Outcome, Report, kind_label};
 use crate::checks::{Check, Failure, Kind, Severity};
 use crate::profile::ErratumRef;
+use crate::transport::Retry;
 
 fn label(case: &CaseReport) -> &'static str {
     match &case.outcome {
@@ -21,7 +22,14 @@ pub fn progress_line(case: &CaseReport, index: usize, total: usize) -> String {
     let width = total.to_string().len();
     let detail = match &case.outcome {
         Outcome::Skipped { reason } => reason.clone(),
-        _ => format!("{} requests, {} ms", case.steps.len(), case.duration_ms),
+        _ => match case.retries().count() {
+            0 => format!("{} requests, {} ms", case.steps.len(), case.duration_ms),
+            retries => format!(
+                "{} requests, {retries} retried, {} ms",
+                case.steps.len(),
+                case.duration_ms
+            ),
+        },
     };
     format!(
         "[{index:>width$}/{total}] {} {} ({detail})",
@@ -55,6 +63,9 @@ pub fn summary(report: &Report) -> String {
             let _ = writeln!(out, "       skipped: {reason}");
         }
         write_failures(&mut out, case);
+        for (step, retry) in case.retries() {
+            let _ = writeln!(out, "       retried step {step}: {}", retry_line(retry));
+        }
     }
     let passed = report.count(|o| matches!(o, Outcome::Passed));
     let failed = report.count(|o| matches!(o, Outcome::Failed));
@@ -71,9 +82,33 @@ pub fn summary(report: &Report) -> String {
         report.of_kind(Kind::ContractDifference).len(),
         report.duration_ms as f64 / 1000.0,
     );
+    let retries: Vec<&Retry> = report
+        .cases
+        .iter()
+        .flat_map(|case| case.retries().map(|(_, retry)| retry))
+        .collect();
+    if !retries.is_empty() {
+        let waited: u64 = retries.iter().map(|retry| retry.waited_ms).sum();
+        let _ = writeln!(
+            out,
+            "{} request(s) retried after 429/503 with Retry-After ({:.1} s waited); retries are not departures.",
+            retries.len(),
+            waited as f64 / 1000.0
+        );
+    }
     write_created(&mut out, report);
     write_cleanup(&mut out, report);
     out
+}
+
+/// `429 with Retry-After: 2, waited 2.0 s`
+pub fn retry_line(retry: &Retry) -> String {
+    format!(
+        "{} with Retry-After: {}, waited {:.1} s",
+        retry.status,
+        retry.retry_after,
+        retry.waited_ms as f64 / 1000.0
+    )
 }
 
 fn write_failures(out: &mut String, case: &CaseReport) {
