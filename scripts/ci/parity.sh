@@ -3,7 +3,8 @@
 # of the line, and 2.21.2), each installed from its committed lock file: the conformance suite must detect each
 # release from its answers and find no departure (their known issues are listed). Then, against 2.21.2 and our
 # server in one run: the suite, the official JS SDK, the differential comparison of the two, and the
-# documented-profile check of Medusa against its published reference.
+# documented-profile check of Medusa against its published reference, and the README's CI recipe against it behind a
+# staging edge (TLS with a private CA, an access header, injected 429s).
 # Usage: parity.sh STATE_DIR. Needs the binaries in $BIN (default target/debug: cargo build --locked -p medusa-store-server
 # -p medusa-conformance). PARITY_RELEASES overrides the releases (the last one gets the 2.21 parity steps).
 # Outside CI, a registry that cannot be reached prints one `SKIPPED:` line and succeeds; under CI it fails.
@@ -57,34 +58,6 @@ print(f"detected as Medusa {detected['range']}; {len(report['known_issues'])} kn
 PY
 }
 
-# nothing_left REPORT.json: nothing was skipped, and none of the customers the run created (nor its guest, nor its
-# revoked key) is left in the deployment, as its Admin API tells.
-nothing_left() {
-  python3 - "$1" <<'PY'
-import json, os, sys, urllib.request, urllib.error
-report = json.load(open(sys.argv[1]))
-skipped = [c["name"] for c in report["cases"] if c["outcome"] == "skipped"]
-if skipped:
-    sys.exit(f"skipped with admin access: {', '.join(skipped)}")
-base, token = os.environ["MEDUSA_BASE_URL"], os.environ["MEDUSA_ADMIN_TOKEN"]
-def found(path):
-    request = urllib.request.Request(base + path, headers={"authorization": f"Bearer {token}"})
-    try:
-        urllib.request.urlopen(request)
-        return True
-    except urllib.error.HTTPError as error:
-        if error.code == 404:
-            return False
-        raise
-ids = [c["customer_id"] for c in report["created"] if c["customer_id"]]
-removed = report["cleanup"]["removed"]
-left = [i for i in ids if found(f"/admin/customers/{i}")]
-if left or not ids or not any("guest" in r for r in removed) or not any("publishable key" in r for r in removed):
-    sys.exit(f"the run left customers behind: {left}; it removed: {removed}")
-print(f"the run's {len(ids)} customers, its guest and its revoked key are gone")
-PY
-}
-
 # check_release VERSION: the suite, release detected from the answers, then declared; no departure either way.
 check_release() {
   local version=$1 dir=$STATE/medusa-$1 guest
@@ -106,7 +79,7 @@ check_release() {
       --json "$STATE/medusa-$version.declared.json" >"$STATE/medusa-$version.declared.txt" \
       || { cat "$STATE/medusa-$version.declared.txt"; exit 1; }
     grep -E '^[0-9]+ cases:' "$STATE/medusa-$version.declared.txt"
-    nothing_left "$STATE/medusa-$version.declared.json"
+    python3 scripts/ci/nothing-left.py "$STATE/medusa-$version.declared.json"
   )
 }
 
@@ -167,3 +140,6 @@ $BIN/medusa-conformance run --quiet --profile documented --spec "$PUBLISHED_SPEC
   --json "$STATE/documented.json" --junit "$STATE/documented.junit.xml" >"$STATE/documented.txt" \
   || { cat "$STATE/documented.txt"; exit 1; }
 sed -n '/^Published reference:/,/^[0-9]* cases:/p' "$STATE/documented.txt"
+
+echo "-- the README's CI recipe, against real Medusa behind a staging edge"
+scripts/ci/recipe.sh "$STATE"
