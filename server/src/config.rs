@@ -62,6 +62,20 @@ pub struct Config {
         global = true
     )]
     pub auth_cors: String,
+    /// Password hashes computed at once (each takes a core and 32 MiB); default: one per core.
+    #[arg(long, env = "HASH_CONCURRENCY", global = true)]
+    pub hash_concurrency: Option<usize>,
+    /// Register and login requests that may wait for a hash slot; past it they get 503 at once. Default: 8 per core.
+    #[arg(long, env = "HASH_QUEUE", global = true)]
+    pub hash_queue: Option<usize>,
+    /// How long such a request may wait for a slot, in milliseconds, before it gets 503.
+    #[arg(
+        long,
+        env = "HASH_QUEUE_TIMEOUT_MS",
+        default_value_t = 2000,
+        global = true
+    )]
+    pub hash_queue_timeout_ms: u64,
 }
 
 #[derive(Debug, Subcommand)]
@@ -103,6 +117,16 @@ pub enum CustomersCommand {
 }
 
 impl Config {
+    /// The hashing limits these settings give on this machine.
+    pub fn hashing_limits(&self) -> crate::hashing::HashingLimits {
+        let defaults = crate::hashing::HashingLimits::for_this_machine();
+        crate::hashing::HashingLimits {
+            concurrency: self.hash_concurrency.unwrap_or(defaults.concurrency).max(1),
+            queue: self.hash_queue.unwrap_or(defaults.queue),
+            max_wait: std::time::Duration::from_millis(self.hash_queue_timeout_ms),
+        }
+    }
+
     /// The configuration for tests and embedding: a free port on 127.0.0.1 and the given database.
     pub fn for_tests(database_url: &str) -> Self {
         Self {
@@ -113,6 +137,9 @@ impl Config {
             cookie_secret: "supersecret".into(),
             store_cors: "http://localhost:8000".into(),
             auth_cors: "http://localhost:8000".into(),
+            hash_concurrency: None,
+            hash_queue: None,
+            hash_queue_timeout_ms: 2000,
         }
     }
 }

@@ -7,6 +7,7 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod domain;
+pub mod hashing;
 pub mod http;
 pub mod store;
 
@@ -31,7 +32,11 @@ pub struct Application {
 impl Application {
     pub async fn build(config: Config) -> anyhow::Result<Self> {
         let store = store::connect(&config.database_url).await?;
-        let app = Arc::new(App::new(store, &config.jwt_secret));
+        let app = Arc::new(App::with_hashing_limits(
+            store,
+            &config.jwt_secret,
+            config.hashing_limits(),
+        ));
         ensure_a_publishable_key(&app).await?;
         let acceptor = TcpListener::bind(format!("{}:{}", config.host, config.port))
             .into_acceptor()

@@ -47,9 +47,24 @@ impl TestServer {
 
     /// A server on the given database, e.g. PostgreSQL.
     pub async fn start_on(database_url: &str, database: Option<tempfile::TempDir>) -> Self {
-        let application = Application::build(Config::for_tests(database_url))
-            .await
-            .expect("the server starts");
+        Self::start_configured(Config::for_tests(database_url), database).await
+    }
+
+    /// A server on a fresh SQLite file, with settings of its own.
+    pub async fn start_with(adjust: impl FnOnce(&mut Config)) -> Self {
+        let directory = tempfile::tempdir().expect("a temporary directory");
+        let url = format!(
+            "sqlite://{}",
+            directory.path().join("medusa-store.db").display()
+        );
+        let mut config = Config::for_tests(&url);
+        adjust(&mut config);
+        Self::start_configured(config, Some(directory)).await
+    }
+
+    async fn start_configured(config: Config, database: Option<tempfile::TempDir>) -> Self {
+        let database_url = config.database_url.clone();
+        let application = Application::build(config).await.expect("the server starts");
         let base_url = format!("http://{}", application.address());
         let app = application.app().clone();
         let publishable_key = app
@@ -65,7 +80,7 @@ impl TestServer {
         });
         Self {
             base_url,
-            database_url: database_url.to_owned(),
+            database_url,
             publishable_key,
             app,
             http: reqwest::Client::new(),
