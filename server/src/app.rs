@@ -38,22 +38,40 @@ pub struct App {
     tokens: TokenKeys,
     /// Password hashing, bounded: see [`Hashing`].
     hashing: Hashing,
+    /// At most this many live sessions per identity: a new one drops the oldest.
+    sessions_per_identity: usize,
 }
+
+/// The bounds an application works within.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    pub hashing: HashingLimits,
+    pub sessions_per_identity: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            hashing: HashingLimits::for_this_machine(),
+            sessions_per_identity: DEFAULT_SESSIONS_PER_IDENTITY,
+        }
+    }
+}
+
+/// Medusa keeps every session until it expires; a bound keeps one identity from filling the table.
+pub const DEFAULT_SESSIONS_PER_IDENTITY: usize = 20;
 
 impl App {
     pub fn new(store: Arc<dyn Store>, jwt_secret: &str) -> Self {
-        Self::with_hashing_limits(store, jwt_secret, HashingLimits::for_this_machine())
+        Self::with_limits(store, jwt_secret, Limits::default())
     }
 
-    pub fn with_hashing_limits(
-        store: Arc<dyn Store>,
-        jwt_secret: &str,
-        limits: HashingLimits,
-    ) -> Self {
+    pub fn with_limits(store: Arc<dyn Store>, jwt_secret: &str, limits: Limits) -> Self {
         Self {
             store,
             tokens: TokenKeys::new(jwt_secret),
-            hashing: Hashing::new(limits),
+            hashing: Hashing::new(limits.hashing),
+            sessions_per_identity: limits.sessions_per_identity.max(1),
         }
     }
 
@@ -177,10 +195,13 @@ impl App {
         rand::rng().fill_bytes(&mut id);
         let session = Session {
             id: base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, id),
+            auth_identity_id: context.auth_identity_id().to_owned(),
             auth_context: context.to_value(),
             expires_at: Utc::now() + Duration::seconds(SESSION_TTL_SECS),
         };
-        self.store.insert_session(&session).await?;
+        self.store
+            .insert_session(&session, self.sessions_per_identity)
+            .await?;
         Ok((json!({ "user": session.auth_context }), session.id))
     }
 

@@ -76,6 +76,12 @@ pub struct Config {
         global = true
     )]
     pub hash_queue_timeout_ms: u64,
+    /// Live cookie sessions per identity; opening one more drops the oldest.
+    #[arg(long, env = "SESSIONS_PER_IDENTITY", default_value_t = crate::app::DEFAULT_SESSIONS_PER_IDENTITY, global = true)]
+    pub sessions_per_identity: usize,
+    /// Seconds between two sweeps of expired sessions.
+    #[arg(long, env = "SESSION_SWEEP_SECS", default_value_t = 600, global = true)]
+    pub session_sweep_secs: u64,
 }
 
 #[derive(Debug, Subcommand)]
@@ -117,17 +123,19 @@ pub enum CustomersCommand {
 }
 
 impl Config {
-    /// The hashing limits these settings give on this machine.
-    pub fn hashing_limits(&self) -> crate::hashing::HashingLimits {
+    /// The bounds these settings give on this machine.
+    pub fn limits(&self) -> crate::app::Limits {
         let defaults = crate::hashing::HashingLimits::for_this_machine();
-        crate::hashing::HashingLimits {
-            concurrency: self.hash_concurrency.unwrap_or(defaults.concurrency).max(1),
-            queue: self.hash_queue.unwrap_or(defaults.queue),
-            max_wait: std::time::Duration::from_millis(self.hash_queue_timeout_ms),
+        crate::app::Limits {
+            hashing: crate::hashing::HashingLimits {
+                concurrency: self.hash_concurrency.unwrap_or(defaults.concurrency).max(1),
+                queue: self.hash_queue.unwrap_or(defaults.queue),
+                max_wait: std::time::Duration::from_millis(self.hash_queue_timeout_ms),
+            },
+            sessions_per_identity: self.sessions_per_identity,
         }
     }
 
-    /// The configuration for tests and embedding: a free port on 127.0.0.1 and the given database.
     pub fn for_tests(database_url: &str) -> Self {
         Self {
             host: "127.0.0.1".into(),
@@ -140,6 +148,8 @@ impl Config {
             hash_concurrency: None,
             hash_queue: None,
             hash_queue_timeout_ms: 2000,
+            sessions_per_identity: crate::app::DEFAULT_SESSIONS_PER_IDENTITY,
+            session_sweep_secs: 600,
         }
     }
 }

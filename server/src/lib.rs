@@ -32,11 +32,7 @@ pub struct Application {
 impl Application {
     pub async fn build(config: Config) -> anyhow::Result<Self> {
         let store = store::connect(&config.database_url).await?;
-        let app = Arc::new(App::with_hashing_limits(
-            store,
-            &config.jwt_secret,
-            config.hashing_limits(),
-        ));
+        let app = Arc::new(App::with_limits(store, &config.jwt_secret, config.limits()));
         ensure_a_publishable_key(&app).await?;
         let acceptor = TcpListener::bind(format!("{}:{}", config.host, config.port))
             .into_acceptor()
@@ -70,10 +66,31 @@ impl Application {
             acceptor,
             ..
         } = self;
+        let sweeping = tokio::spawn(sweep_expired_sessions(
+            app.clone(),
+            Duration::from_secs(config.session_sweep_secs.max(1)),
+        ));
         let routes = http::routes(app, &config);
-        Server::new_with_acceptor(acceptor)
+        let served = Server::new_with_acceptor(acceptor)
             .run_with_graceful_shutdown(routes, shutdown_signal(), Some(Duration::from_secs(10)))
-            .await
+            .await;
+        sweeping.abort();
+        served
+    }
+}
+
+/// Deletes expired sessions every `period`: they are also deleted as new ones are stored, but an idle server
+/// would otherwise keep them.
+async fn sweep_expired_sessions(app: Arc<App>, period: Duration) {
+    let mut ticks = tokio::time::interval(period);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        match app.store().delete_expired_sessions().await {
+            Ok(0) => {}
+            Ok(deleted) => tracing::debug!(deleted, "deleted expired sessions"),
+            Err(error) => tracing::warn!(%error, "cannot delete expired sessions"),
+        }
     }
 }
 
