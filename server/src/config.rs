@@ -147,7 +147,8 @@ impl Config {
             auth_cors: "http://localhost:8000".into(),
             hash_concurrency: None,
             hash_queue: None,
-            hash_queue_timeout_ms: 2000,
+            // Tests run debug builds (slow scrypt) side by side: only the admission tests set tight bounds.
+            hash_queue_timeout_ms: 60_000,
             sessions_per_identity: crate::app::DEFAULT_SESSIONS_PER_IDENTITY,
             session_sweep_secs: 600,
         }
