@@ -243,15 +243,17 @@ fn start_throwaway_cluster() -> String {
         "while kill -0 {pid} 2>/dev/null; do sleep 0.5; done; exec \"$0\" \"$1\" --purge",
         pid = std::process::id()
     );
-    std::process::Command::new("setsid")
-        .args(["bash", "-c", &watcher])
+    // `setsid --fork` returns at once, leaving the watcher in a session of its own.
+    let watching = std::process::Command::new("setsid")
+        .args(["--fork", "bash", "-c", &watcher])
         .arg(scripts.join("stop.sh"))
         .arg(&state)
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
-        .spawn()
+        .status()
         .expect("the watcher starts");
+    assert!(watching.success(), "the watcher starts");
     url.to_owned()
 }
 
