@@ -12,6 +12,7 @@ async fn one_hash_at_a_time() -> TestServer {
     TestServer::start_with(|config| {
         config.hash_concurrency = Some(1);
         config.hash_queue = Some(0);
+        config.hash_queue_timeout_ms = 2000;
     })
     .await
 }
