@@ -6,16 +6,19 @@
 pub mod app;
 pub mod cli;
 pub mod config;
+pub mod connections;
 pub mod domain;
 pub mod http;
 pub mod store;
 
-use std::{net::SocketAddr, sync::Arc, time::Duration};
-
-use poem::{
-    Server,
-    listener::{Acceptor, Listener, TcpAcceptor, TcpListener},
+use std::{
+    net::{IpAddr, SocketAddr},
+    sync::Arc,
+    time::Duration,
 };
+
+use poem::EndpointExt;
+use tokio::net::TcpListener;
 
 pub use app::App;
 pub use config::Config;
@@ -24,7 +27,7 @@ pub use http::openapi_spec;
 pub struct Application {
     app: Arc<App>,
     config: Config,
-    acceptor: TcpAcceptor,
+    listener: TcpListener,
     address: SocketAddr,
 }
 
@@ -33,18 +36,16 @@ impl Application {
         let store = store::connect(&config.database_url).await?;
         let app = Arc::new(App::new(store, &config.jwt_secret));
         ensure_a_publishable_key(&app).await?;
-        let acceptor = TcpListener::bind(format!("{}:{}", config.host, config.port))
-            .into_acceptor()
-            .await?;
-        let address = acceptor
-            .local_addr()
-            .first()
-            .and_then(|addr| addr.as_socket_addr().copied())
-            .ok_or_else(|| anyhow::anyhow!("the listener has no address"))?;
+        let host = config.host.trim_start_matches('[').trim_end_matches(']');
+        let listener = match host.parse::<IpAddr>() {
+            Ok(ip) => TcpListener::bind((ip, config.port)).await?,
+            Err(_) => TcpListener::bind((host, config.port)).await?,
+        };
+        let address = listener.local_addr()?;
         Ok(Self {
             app,
             config,
-            acceptor,
+            listener,
             address,
         })
     }
@@ -62,13 +63,18 @@ impl Application {
         let Self {
             app,
             config,
-            acceptor,
+            listener,
             ..
         } = self;
         let routes = http::routes(app, &config);
-        Server::new_with_acceptor(acceptor)
-            .run_with_graceful_shutdown(routes, shutdown_signal(), Some(Duration::from_secs(10)))
-            .await
+        connections::serve(
+            listener,
+            routes.map_to_response(),
+            config.connection_limits(),
+            shutdown_signal(),
+            Duration::from_secs(10),
+        )
+        .await
     }
 }
 
