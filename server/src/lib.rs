@@ -1,7 +1,8 @@
 //! A server for Medusa 2.21's Store API customer sign-up flow that answers as Medusa does.
 //!
-//! `Application::build` opens the store, binds the listener (port 0 picks a free port) and returns the bound
-//! address; `run_until_stopped` serves until the process is asked to stop.
+//! `Application::build` checks the secrets, opens the store, binds the listener (port 0 picks a free port) and
+//! returns the bound address; `run_until_stopped` serves until the process is asked to stop. `main_with` is the
+//! whole of the `medusa-store-server` command.
 
 pub mod app;
 pub mod cli;
@@ -9,6 +10,7 @@ pub mod config;
 pub mod connections;
 pub mod domain;
 pub mod http;
+pub mod secrets;
 pub mod store;
 
 use std::{
@@ -22,6 +24,7 @@ use tokio::net::TcpListener;
 
 pub use app::App;
 pub use config::Config;
+use config::{Cli, Command};
 pub use http::openapi_spec;
 
 pub struct Application {
@@ -32,7 +35,10 @@ pub struct Application {
 }
 
 impl Application {
+    /// Fails with [`secrets::RefusedSecrets`] before binding or opening the database when the secrets are weak
+    /// and the host is not a loopback address.
     pub async fn build(config: Config) -> anyhow::Result<Self> {
+        secrets::check(&config)?;
         let store = store::connect(&config.database_url).await?;
         let app = Arc::new(App::new(store, &config.jwt_secret));
         ensure_a_publishable_key(&app).await?;
@@ -75,6 +81,47 @@ impl Application {
             Duration::from_secs(10),
         )
         .await
+    }
+}
+
+/// The `medusa-store-server` command: runs it and returns its exit code, having printed why it failed if it did
+/// (2 when it refuses its secrets).
+pub async fn main_with(Cli { config, command }: Cli) -> u8 {
+    let result = match command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(config).await,
+        command => administer(config, command).await,
+    };
+    match result {
+        Ok(()) => 0,
+        Err(error) => match error.downcast_ref::<secrets::RefusedSecrets>() {
+            Some(refusal) => {
+                eprintln!("error: {refusal}");
+                secrets::EXIT_CODE
+            }
+            None => {
+                eprintln!("Error: {error:?}");
+                1
+            }
+        },
+    }
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let application = Application::build(config).await?;
+    tracing::info!(address = %application.address(), "serving the Medusa Store API sign-up flow");
+    Ok(application.run_until_stopped().await?)
+}
+
+async fn administer(config: Config, command: Command) -> anyhow::Result<()> {
+    let app = App::new(
+        store::connect(&config.database_url).await?,
+        &config.jwt_secret,
+    );
+    let mut out = std::io::stdout().lock();
+    match command {
+        Command::Keys { command } => cli::keys(&app, command, &mut out).await,
+        Command::Customers { command } => cli::customers(&app, command, &mut out).await,
+        Command::Serve => unreachable!("served by `serve`"),
     }
 }
 
