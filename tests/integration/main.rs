@@ -2,11 +2,13 @@
 
 mod cli;
 mod conformance;
+mod connections;
 mod create_customer;
 mod hostile;
 mod processes;
 mod races;
 mod register;
+mod secrets;
 mod sessions;
 mod spec_drift;
 mod transport;

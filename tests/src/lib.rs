@@ -22,12 +22,19 @@ pub struct TestServer {
 impl TestServer {
     /// A server on a fresh SQLite file.
     pub async fn start() -> Self {
+        Self::start_configured(|_| {}).await
+    }
+
+    /// A server on a fresh SQLite file, with the test configuration changed by `configure`.
+    pub async fn start_configured(configure: impl FnOnce(&mut Config)) -> Self {
         let directory = tempfile::tempdir().expect("a temporary directory");
         let url = format!(
             "sqlite://{}",
             directory.path().join("medusa-store.db").display()
         );
-        Self::start_on(&url, Some(directory)).await
+        let mut config = Config::for_tests(&url);
+        configure(&mut config);
+        Self::start_with(config, Some(directory)).await
     }
 
     /// A server on a fresh PostgreSQL database, created in the cluster of `TEST_DATABASE_URL` (a role that may
@@ -47,9 +54,12 @@ impl TestServer {
 
     /// A server on the given database, e.g. PostgreSQL.
     pub async fn start_on(database_url: &str, database: Option<tempfile::TempDir>) -> Self {
-        let application = Application::build(Config::for_tests(database_url))
-            .await
-            .expect("the server starts");
+        Self::start_with(Config::for_tests(database_url), database).await
+    }
+
+    async fn start_with(config: Config, database: Option<tempfile::TempDir>) -> Self {
+        let database_url = config.database_url.clone();
+        let application = Application::build(config).await.expect("the server starts");
         let base_url = format!("http://{}", application.address());
         let app = application.app().clone();
         let publishable_key = app
@@ -65,13 +75,18 @@ impl TestServer {
         });
         Self {
             base_url,
-            database_url: database_url.to_owned(),
+            database_url,
             publishable_key,
             app,
             http: reqwest::Client::new(),
             task,
             _database: database,
         }
+    }
+
+    /// The `host:port` the server listens on.
+    pub fn address(&self) -> &str {
+        self.base_url.trim_start_matches("http://")
     }
 
     pub fn url(&self, path: &str) -> String {
