@@ -4,7 +4,8 @@
 //! failing `accept` at once (at the open-files limit that is a busy loop) and never stops accepting. Here:
 //! - a request's head must arrive within `headers_timeout` (hyper's header timer; it also runs while a connection
 //!   waits for its next request);
-//! - a connection with no request in progress is closed after `keep_alive_timeout` without reading or writing;
+//! - a connection with no request in progress is closed after `keep_alive_timeout` without reading or writing (a
+//!   client that stops reading its answer too: answers are small JSON documents);
 //! - a request gets `request_timeout` from its first byte to its answer (408, then the connection closes), and a
 //!   connection whose request outlives that by `ANSWER_GRACE` is closed;
 //! - at most `max_connections` are open: beyond, new ones wait in the kernel's accept queue; an `accept` that
