@@ -283,3 +283,21 @@ async fn a_server_out_of_descriptors_pauses_accepting_and_recovers() {
         started.elapsed()
     );
 }
+
+#[tokio::test]
+async fn http2_without_tls_is_not_spoken() {
+    let server = TestServer::start().await;
+    let mut stream = connect(&server).await;
+    stream
+        .write_all(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\x00\x00\x00\x04\x00\x00\x00\x00\x00")
+        .await
+        .unwrap();
+    let mut answer = Vec::new();
+    let closed =
+        tokio::time::timeout(Duration::from_secs(3), stream.read_to_end(&mut answer)).await;
+    assert!(closed.is_ok(), "the connection stays open");
+    assert!(
+        answer.is_empty() || answer.starts_with(b"HTTP/1.1 "),
+        "an HTTP/2 answer: {answer:?}"
+    );
+}
