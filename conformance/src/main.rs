@@ -687,19 +687,7 @@ mod tests {
     }
 
     fn target(extra: &[&str]) -> Result<Target, clap::Error> {
-        let mut argv = vec![
-            "medusa-conformance",
-            "run",
-            "--base-url",
-            "http://127.0.0.1:9000",
-            "--publishable-key",
-            "pk_x",
-        ];
-        argv.extend_from_slice(extra);
-        match Cli::try_parse_from(argv)?.command {
-            Command::Run(args) => Ok(args.target),
-            _ => unreachable!("a run command"),
-        }
+        run_args(extra).map(|args| args.target)
     }
 
     #[test]

@@ -6,12 +6,12 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Utc};
 use rand::RngCore;
 use serde_json::{Value, json};
-use tokio::sync::Semaphore;
 
 use crate::domain::{
     AuthContext, Customer, Error, FieldSelection, NewCustomer, TokenKeys, jsonb, new_id, password,
     query, token::TokenSubject,
 };
+use crate::hashing::{Hashing, HashingLimits};
 use crate::store::{AuthIdentity, CreateCustomerOutcome, PublishableKey, Session, Store};
 
 /// How long a cookie session lives: Medusa's `sessionOptions.ttl` default of ten hours.
@@ -36,17 +36,42 @@ pub enum Registration {
 pub struct App {
     store: Arc<dyn Store>,
     tokens: TokenKeys,
-    /// Password hashing costs ~32 MiB and a core for ~100 ms: at most one per core at a time.
-    hashing: Semaphore,
+    /// Password hashing, bounded: see [`Hashing`].
+    hashing: Hashing,
+    /// At most this many live sessions per identity: a new one drops the oldest.
+    sessions_per_identity: usize,
 }
+
+/// The bounds an application works within.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    pub hashing: HashingLimits,
+    pub sessions_per_identity: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            hashing: HashingLimits::for_this_machine(),
+            sessions_per_identity: DEFAULT_SESSIONS_PER_IDENTITY,
+        }
+    }
+}
+
+/// Medusa keeps every session until it expires; a bound keeps one identity from filling the table.
+pub const DEFAULT_SESSIONS_PER_IDENTITY: usize = 20;
 
 impl App {
     pub fn new(store: Arc<dyn Store>, jwt_secret: &str) -> Self {
-        let cores = std::thread::available_parallelism().map_or(2, usize::from);
+        Self::with_limits(store, jwt_secret, Limits::default())
+    }
+
+    pub fn with_limits(store: Arc<dyn Store>, jwt_secret: &str, limits: Limits) -> Self {
         Self {
             store,
             tokens: TokenKeys::new(jwt_secret),
-            hashing: Semaphore::new(cores),
+            hashing: Hashing::new(limits.hashing),
+            sessions_per_identity: limits.sessions_per_identity.max(1),
         }
     }
 
@@ -55,21 +80,13 @@ impl App {
     }
 
     async fn hash_password(&self, password: String) -> Result<String, Error> {
-        let _permit = self.hashing.acquire().await.map_err(anyhow::Error::from)?;
-        Ok(
-            tokio::task::spawn_blocking(move || password::hash(&password))
-                .await
-                .map_err(anyhow::Error::from)?,
-        )
+        self.hashing.run(move || password::hash(&password)).await
     }
 
     async fn password_matches(&self, password: String, hash: String) -> Result<bool, Error> {
-        let _permit = self.hashing.acquire().await.map_err(anyhow::Error::from)?;
-        Ok(
-            tokio::task::spawn_blocking(move || password::verify(&password, &hash))
-                .await
-                .map_err(anyhow::Error::from)?,
-        )
+        self.hashing
+            .run(move || password::verify(&password, &hash))
+            .await
     }
 
     fn issue_token(&self, identity: &AuthIdentity) -> String {
@@ -121,22 +138,20 @@ impl App {
         ))
     }
 
-    /// `POST /auth/customer/emailpass`.
+    /// `POST /auth/customer/emailpass`. An unknown email costs one hash too, so the two refusals take as long.
     pub async fn login(&self, body: &Value) -> Result<String, Error> {
         let (email, password) = email_and_password(body)?;
         let invalid = || Error::AuthenticationFailed("Invalid email or password".into());
-        let identity = self
-            .store
-            .identity_by_email(&email)
-            .await?
-            .ok_or_else(invalid)?;
-        if !self
-            .password_matches(password, identity.password_hash.clone())
-            .await?
-        {
-            return Err(invalid());
+        let identity = self.store.identity_by_email(&email).await?;
+        let stored = identity.as_ref().map_or_else(
+            || password::unknown_identity_hash().to_owned(),
+            |identity| identity.password_hash.clone(),
+        );
+        let matches = self.password_matches(password, stored).await?;
+        match identity {
+            Some(identity) if matches => Ok(self.issue_token(&identity)),
+            _ => Err(invalid()),
         }
-        Ok(self.issue_token(&identity))
     }
 
     /// `POST /auth/token/refresh`: a new token from the identity as it is now.
@@ -180,10 +195,13 @@ impl App {
         rand::rng().fill_bytes(&mut id);
         let session = Session {
             id: base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, id),
+            auth_identity_id: context.auth_identity_id().to_owned(),
             auth_context: context.to_value(),
             expires_at: Utc::now() + Duration::seconds(SESSION_TTL_SECS),
         };
-        self.store.insert_session(&session).await?;
+        self.store
+            .insert_session(&session, self.sessions_per_identity)
+            .await?;
         Ok((json!({ "user": session.auth_context }), session.id))
     }
 

@@ -82,6 +82,26 @@ pub struct Config {
     /// open-files limit (RLIMIT_NOFILE) less room for the database, at most 10000.
     #[arg(long, env = "MAX_CONNECTIONS", value_parser = clap::value_parser!(u64).range(1..), global = true)]
     pub max_connections: Option<u64>,
+    /// Password hashes computed at once (each takes a core and 32 MiB); default: one per core.
+    #[arg(long, env = "HASH_CONCURRENCY", global = true)]
+    pub hash_concurrency: Option<usize>,
+    /// Register and login requests that may wait for a hash slot; past it they get 503 at once. Default: 8 per core.
+    #[arg(long, env = "HASH_QUEUE", global = true)]
+    pub hash_queue: Option<usize>,
+    /// How long such a request may wait for a slot, in milliseconds, before it gets 503.
+    #[arg(
+        long,
+        env = "HASH_QUEUE_TIMEOUT_MS",
+        default_value_t = 2000,
+        global = true
+    )]
+    pub hash_queue_timeout_ms: u64,
+    /// Live cookie sessions per identity; opening one more drops the oldest.
+    #[arg(long, env = "SESSIONS_PER_IDENTITY", default_value_t = crate::app::DEFAULT_SESSIONS_PER_IDENTITY, global = true)]
+    pub sessions_per_identity: usize,
+    /// Seconds between two sweeps of expired sessions.
+    #[arg(long, env = "SESSION_SWEEP_SECS", default_value_t = 600, global = true)]
+    pub session_sweep_secs: u64,
 }
 
 #[derive(Debug, Subcommand)]
@@ -123,7 +143,19 @@ pub enum CustomersCommand {
 }
 
 impl Config {
-    /// The configuration for tests and embedding: a free port on 127.0.0.1 and the given database.
+    /// The bounds these settings give on this machine.
+    pub fn limits(&self) -> crate::app::Limits {
+        let defaults = crate::hashing::HashingLimits::for_this_machine();
+        crate::app::Limits {
+            hashing: crate::hashing::HashingLimits {
+                concurrency: self.hash_concurrency.unwrap_or(defaults.concurrency).max(1),
+                queue: self.hash_queue.unwrap_or(defaults.queue),
+                max_wait: std::time::Duration::from_millis(self.hash_queue_timeout_ms),
+            },
+            sessions_per_identity: self.sessions_per_identity,
+        }
+    }
+
     pub fn for_tests(database_url: &str) -> Self {
         Self {
             host: "127.0.0.1".into(),
@@ -137,6 +169,12 @@ impl Config {
             request_timeout_ms: 300_000,
             keep_alive_timeout_ms: 5_000,
             max_connections: None,
+            hash_concurrency: None,
+            hash_queue: None,
+            // Tests run debug builds (slow scrypt) side by side: only the admission tests set tight bounds.
+            hash_queue_timeout_ms: 60_000,
+            sessions_per_identity: crate::app::DEFAULT_SESSIONS_PER_IDENTITY,
+            session_sweep_secs: 600,
         }
     }
 

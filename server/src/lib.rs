@@ -9,6 +9,7 @@ pub mod cli;
 pub mod config;
 pub mod connections;
 pub mod domain;
+pub mod hashing;
 pub mod http;
 pub mod secrets;
 pub mod store;
@@ -40,7 +41,7 @@ impl Application {
     pub async fn build(config: Config) -> anyhow::Result<Self> {
         secrets::check(&config)?;
         let store = store::connect(&config.database_url).await?;
-        let app = Arc::new(App::new(store, &config.jwt_secret));
+        let app = Arc::new(App::with_limits(store, &config.jwt_secret, config.limits()));
         ensure_a_publishable_key(&app).await?;
         let host = config.host.trim_start_matches('[').trim_end_matches(']');
         let listener = match host.parse::<IpAddr>() {
@@ -72,15 +73,21 @@ impl Application {
             listener,
             ..
         } = self;
+        let sweeping = tokio::spawn(sweep_expired_sessions(
+            app.clone(),
+            Duration::from_secs(config.session_sweep_secs.max(1)),
+        ));
         let routes = http::routes(app, &config);
-        connections::serve(
+        let served = connections::serve(
             listener,
             routes.map_to_response(),
             config.connection_limits(),
             shutdown_signal(),
             Duration::from_secs(10),
         )
-        .await
+        .await;
+        sweeping.abort();
+        served
     }
 }
 
@@ -122,6 +129,21 @@ async fn administer(config: Config, command: Command) -> anyhow::Result<()> {
         Command::Keys { command } => cli::keys(&app, command, &mut out).await,
         Command::Customers { command } => cli::customers(&app, command, &mut out).await,
         Command::Serve => unreachable!("served by `serve`"),
+    }
+}
+
+/// Deletes expired sessions every `period`: they are also deleted as new ones are stored, but an idle server
+/// would otherwise keep them.
+async fn sweep_expired_sessions(app: Arc<App>, period: Duration) {
+    let mut ticks = tokio::time::interval(period);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        match app.store().delete_expired_sessions().await {
+            Ok(0) => {}
+            Ok(deleted) => tracing::debug!(deleted, "deleted expired sessions"),
+            Err(error) => tracing::warn!(%error, "cannot delete expired sessions"),
+        }
     }
 }
 

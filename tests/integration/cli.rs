@@ -132,10 +132,12 @@ on_every_store! {
 /// The server listens for key changes on a connection of its own. Killed, it is replaced, and meanwhile no key is
 /// served from memory.
 #[tokio::test]
+#[cfg_attr(
+    no_postgres,
+    ignore = "PostgreSQL binaries (pg_ctl, initdb) not found and TEST_DATABASE_URL unset"
+)]
 async fn a_postgres_server_listens_again_after_its_listening_connection_is_killed() {
-    let Some(server) = TestServer::start_postgres().await else {
-        return;
-    };
+    let server = TestServer::start_postgres().await;
     let mut admin = sqlx::PgConnection::connect(&server.database_url)
         .await
         .unwrap();

@@ -73,7 +73,7 @@ fn with_timeouts(headers_ms: u64, request_ms: u64, keep_alive_ms: u64) -> impl F
 
 #[tokio::test]
 async fn a_client_that_trickles_its_head_is_disconnected_after_the_headers_timeout() {
-    let server = TestServer::start_configured(with_timeouts(1_000, 300_000, 60_000)).await;
+    let server = TestServer::start_with(with_timeouts(1_000, 300_000, 60_000)).await;
     let (mut reader, mut writer) = connect(&server).await.into_split();
     let trickle = tokio::spawn(async move {
         let mut sent = writer.write_all(b"GET /health HTTP/1.1\r\nx-slow: ").await;
@@ -99,7 +99,7 @@ async fn a_client_that_trickles_its_head_is_disconnected_after_the_headers_timeo
 
 #[tokio::test]
 async fn an_idle_keep_alive_connection_is_closed_after_the_keep_alive_timeout() {
-    let server = TestServer::start_configured(with_timeouts(60_000, 300_000, 1_000)).await;
+    let server = TestServer::start_with(with_timeouts(60_000, 300_000, 1_000)).await;
     let mut busy = connect(&server).await;
     for _ in 0..4 {
         assert_eq!(health_on(&mut busy).await, "HTTP/1.1 200 OK");
@@ -123,7 +123,7 @@ async fn an_idle_keep_alive_connection_is_closed_after_the_keep_alive_timeout() 
 
 #[tokio::test]
 async fn a_request_that_outlives_the_request_timeout_gets_408_and_is_disconnected() {
-    let server = TestServer::start_configured(with_timeouts(60_000, 1_000, 60_000)).await;
+    let server = TestServer::start_with(with_timeouts(60_000, 1_000, 60_000)).await;
     let (mut reader, mut writer) = connect(&server).await.into_split();
     let head = format!(
         "POST /store/customers HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n\
@@ -156,7 +156,7 @@ async fn a_request_that_outlives_the_request_timeout_gets_408_and_is_disconnecte
 
 #[tokio::test]
 async fn at_the_connection_cap_new_connections_wait_and_open_ones_are_served() {
-    let server = TestServer::start_configured(|config| {
+    let server = TestServer::start_with(|config| {
         config.max_connections = Some(4);
         config.keep_alive_timeout_ms = 60_000;
     })

@@ -14,13 +14,54 @@ async fn open_session(server: &TestServer, token: &str, https: bool) -> reqwest:
 }
 
 on_every_store! {
+    async fn an_identity_keeps_only_its_newest_sessions(server: TestServer) {
+        let per_identity = medusa_store_server::app::DEFAULT_SESSIONS_PER_IDENTITY;
+        server.signed_up_customer("many@example.com").await;
+        let (_, login) = server.login("many@example.com", "supersecret").await;
+        let token = login["token"].as_str().unwrap().to_owned();
+        let other = server.registration_token("other@example.com").await;
+        let other_cookie = session_cookie(&open_session(&server, &other, true).await).unwrap();
+        let mut cookies = Vec::new();
+        for _ in 0..per_identity + 2 {
+            cookies.push(session_cookie(&open_session(&server, &token, true).await).unwrap());
+        }
+        let me = |cookie: String| {
+            server
+                .http
+                .get(server.url("/store/customers/me"))
+                .header("x-publishable-api-key", &server.publishable_key)
+                .header("cookie", cookie)
+        };
+        for (n, cookie) in cookies.into_iter().enumerate() {
+            let expected = if n < 2 { 401 } else { 200 };
+            assert_eq!(server.send(me(cookie)).await.0, expected, "session {n}");
+        }
+        let delete = server.http.delete(server.url("/auth/session")).header("cookie", other_cookie);
+        assert_eq!(server.send(delete).await.0, 200, "another identity's session stays");
+    }
+
+    async fn expired_sessions_are_swept(server: TestServer) {
+        let session = medusa_store_server::store::Session {
+            id: "short-session".into(),
+            auth_identity_id: "authid_y".into(),
+            auth_context: json!({"actor_id": "", "actor_type": "customer", "auth_identity_id": "authid_y"}),
+            expires_at: chrono::Utc::now() + chrono::Duration::milliseconds(300),
+        };
+        server.app.store().insert_session(&session, 20).await.unwrap();
+        assert!(server.app.store().delete_expired_sessions().await.unwrap() == 0);
+        tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+        assert_eq!(server.app.store().delete_expired_sessions().await.unwrap(), 1);
+        assert_eq!(server.app.store().session("short-session").await.unwrap(), None);
+    }
+
     async fn opening_a_session_deletes_the_sessions_that_have_expired(server: TestServer) {
         let expired = medusa_store_server::store::Session {
             id: "expired-session".into(),
+            auth_identity_id: "authid_x".into(),
             auth_context: json!({"actor_id": "", "actor_type": "customer", "auth_identity_id": "authid_x"}),
             expires_at: chrono::Utc::now() - chrono::Duration::seconds(1),
         };
-        server.app.store().insert_session(&expired).await.unwrap();
+        server.app.store().insert_session(&expired, 20).await.unwrap();
         let token = server.registration_token("purge@example.com").await;
         assert_eq!(open_session(&server, &token, true).await.status(), 200);
         assert_eq!(server.app.store().session("expired-session").await.unwrap(), None);
@@ -129,4 +170,35 @@ on_every_store! {
         }
     }
 
+}
+
+#[tokio::test]
+async fn an_idle_server_sweeps_expired_sessions_on_its_schedule() {
+    let server = TestServer::start_with(|config| config.session_sweep_secs = 1).await;
+    let session = medusa_store_server::store::Session {
+        id: "idle-session".into(),
+        auth_identity_id: "authid_z".into(),
+        auth_context: json!({"actor_id": "", "actor_type": "customer", "auth_identity_id": "authid_z"}),
+        expires_at: chrono::Utc::now() + chrono::Duration::milliseconds(200),
+    };
+    server
+        .app
+        .store()
+        .insert_session(&session, 20)
+        .await
+        .unwrap();
+    for _ in 0..40 {
+        if server
+            .app
+            .store()
+            .session("idle-session")
+            .await
+            .unwrap()
+            .is_none()
+        {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the expired session is still stored 4 s later");
 }

@@ -22,42 +22,41 @@ pub struct TestServer {
 impl TestServer {
     /// A server on a fresh SQLite file.
     pub async fn start() -> Self {
-        Self::start_configured(|_| {}).await
+        let directory = tempfile::tempdir().expect("a temporary directory");
+        let url = format!(
+            "sqlite://{}",
+            directory.path().join("medusa-store.db").display()
+        );
+        Self::start_on(&url, Some(directory)).await
     }
 
-    /// A server on a fresh SQLite file, with the test configuration changed by `configure`.
-    pub async fn start_configured(configure: impl FnOnce(&mut Config)) -> Self {
+    /// A server on a fresh PostgreSQL database, created in the cluster of `TEST_DATABASE_URL` (a role that may
+    /// create databases) or, without it, in a throwaway cluster this test process starts with
+    /// `scripts/postgres/start.sh` (and stops when it ends). Where the PostgreSQL binaries are missing, the build
+    /// marks the PostgreSQL tests ignored instead (`tests/build.rs`), so they never pass without running.
+    pub async fn start_postgres() -> Self {
+        let url = fresh_postgres_database(&postgres_admin_url().await).await;
+        Self::start_on(&url, None).await
+    }
+
+    /// A server on the given database, e.g. PostgreSQL.
+    pub async fn start_on(database_url: &str, database: Option<tempfile::TempDir>) -> Self {
+        Self::start_configured(Config::for_tests(database_url), database).await
+    }
+
+    /// A server on a fresh SQLite file, with settings of its own.
+    pub async fn start_with(adjust: impl FnOnce(&mut Config)) -> Self {
         let directory = tempfile::tempdir().expect("a temporary directory");
         let url = format!(
             "sqlite://{}",
             directory.path().join("medusa-store.db").display()
         );
         let mut config = Config::for_tests(&url);
-        configure(&mut config);
-        Self::start_with(config, Some(directory)).await
+        adjust(&mut config);
+        Self::start_configured(config, Some(directory)).await
     }
 
-    /// A server on a fresh PostgreSQL database, created in the cluster of `TEST_DATABASE_URL` (a role that may
-    /// create databases). Without that variable: `None` outside CI, and a failure in CI, where these tests must run.
-    pub async fn start_postgres() -> Option<Self> {
-        let Ok(admin_url) = std::env::var("TEST_DATABASE_URL") else {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "TEST_DATABASE_URL must be set in CI: the PostgreSQL tests never skip there"
-            );
-            eprintln!("skipped: set TEST_DATABASE_URL=postgres://… to run this test on PostgreSQL");
-            return None;
-        };
-        let url = fresh_postgres_database(&admin_url).await;
-        Some(Self::start_on(&url, None).await)
-    }
-
-    /// A server on the given database, e.g. PostgreSQL.
-    pub async fn start_on(database_url: &str, database: Option<tempfile::TempDir>) -> Self {
-        Self::start_with(Config::for_tests(database_url), database).await
-    }
-
-    async fn start_with(config: Config, database: Option<tempfile::TempDir>) -> Self {
+    async fn start_configured(config: Config, database: Option<tempfile::TempDir>) -> Self {
         let database_url = config.database_url.clone();
         let application = Application::build(config).await.expect("the server starts");
         let base_url = format!("http://{}", application.address());
@@ -201,14 +200,66 @@ macro_rules! on_every_store {
                 }
 
                 #[tokio::test]
+                #[cfg_attr(
+                    no_postgres,
+                    ignore = "PostgreSQL binaries (pg_ctl, initdb) not found and TEST_DATABASE_URL unset"
+                )]
                 async fn on_postgres() {
-                    if let Some(server) = $crate::TestServer::start_postgres().await {
-                        scenario(server).await
-                    }
+                    scenario($crate::TestServer::start_postgres().await).await
                 }
             }
         )*
     };
+}
+
+/// The cluster the PostgreSQL tests create their databases in: `TEST_DATABASE_URL`, or one started for this process.
+pub async fn postgres_admin_url() -> String {
+    static URL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    tokio::task::spawn_blocking(|| {
+        URL.get_or_init(|| match std::env::var("TEST_DATABASE_URL") {
+            Ok(url) => url,
+            Err(_) => start_throwaway_cluster(),
+        })
+        .clone()
+    })
+    .await
+    .expect("the cluster starts, or the test fails")
+}
+
+/// Starts a cluster with the project's script, and a watcher that stops and removes it once this process is gone.
+fn start_throwaway_cluster() -> String {
+    let scripts = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/postgres");
+    let state = std::env::temp_dir().join(format!("medusa-store-tests-pg-{}", std::process::id()));
+    let output = std::process::Command::new(scripts.join("start.sh"))
+        .arg(&state)
+        .output()
+        .expect("scripts/postgres/start.sh runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let url = stdout
+        .lines()
+        .find_map(|line| line.strip_prefix("DATABASE_URL="));
+    let Some(url) = url.filter(|_| output.status.success()) else {
+        panic!(
+            "TEST_DATABASE_URL is unset and a throwaway PostgreSQL did not start:\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    };
+    let watcher = format!(
+        "while kill -0 {pid} 2>/dev/null; do sleep 0.5; done; exec \"$0\" \"$1\" --purge",
+        pid = std::process::id()
+    );
+    // `setsid --fork` returns at once, leaving the watcher in a session of its own.
+    let watching = std::process::Command::new("setsid")
+        .args(["--fork", "bash", "-c", &watcher])
+        .arg(scripts.join("stop.sh"))
+        .arg(&state)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .expect("the watcher starts");
+    assert!(watching.success(), "the watcher starts");
+    url.to_owned()
 }
 
 /// A direct connection to a server's database, for checking what the API cannot show.

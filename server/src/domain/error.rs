@@ -27,6 +27,9 @@ pub enum Error {
     /// Rejected while reading the body, before any route logic ran (as Express's body parser does).
     #[error("{message}")]
     Body { status: u16, message: String },
+    /// Password hashing is saturated: refused at once, to be retried after the delay (503 with `Retry-After`).
+    #[error("The server is busy checking passwords: retry in {retry_after_secs} s")]
+    Busy { retry_after_secs: u64 },
     /// Anything unexpected; details go to the log, never to the client.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),

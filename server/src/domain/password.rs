@@ -39,6 +39,17 @@ pub fn hash_with_cost(password: &str, log_n: u8) -> String {
     STANDARD.encode(out)
 }
 
+/// A hash no password is known to match, at Medusa's cost: checking a login for an unknown email against it takes
+/// as long as for a known one. Computed once, at first use.
+pub fn unknown_identity_hash() -> &'static str {
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| {
+        let mut secret = [0u8; 32];
+        rand::rng().fill_bytes(&mut secret);
+        hash(&STANDARD.encode(secret))
+    })
+}
+
 /// Checks a password against a stored hash; a malformed hash never matches. CPU-heavy: blocking thread.
 pub fn verify(password: &str, stored: &str) -> bool {
     let Ok(bytes) = STANDARD.decode(stored) else {

@@ -8,7 +8,7 @@ use std::marker::PhantomData;
 use poem::{Response, http::StatusCode};
 use poem_openapi::{
     ApiResponse,
-    registry::{MetaMediaType, MetaResponse, MetaResponses, Registry},
+    registry::{MetaHeader, MetaMediaType, MetaResponse, MetaResponses, Registry},
     types::Type,
 };
 use serde_json::{Value, json};
@@ -41,6 +41,10 @@ pub fn error_response(error: &Error) -> (StatusCode, Value) {
         Error::Body { status, message } => (
             *status,
             json!({ "message": message, "type": body_error_type(*status) }),
+        ),
+        Error::Busy { .. } => (
+            503,
+            json!({ "type": "unexpected_state", "message": error.to_string() }),
         ),
         Error::Internal(cause) => {
             tracing::error!(error = %format!("{cause:#}"), "unexpected error");
@@ -111,7 +115,17 @@ impl<S: ErrorStatuses> ApiResponse for ApiError<S> {
                         content_type: "application/json",
                         schema: ErrorBody::schema_ref(),
                     }],
-                    headers: vec![],
+                    headers: if *status == 503 {
+                        vec![MetaHeader {
+                            name: "Retry-After".to_owned(),
+                            description: Some(RETRY_AFTER.to_owned()),
+                            required: true,
+                            deprecated: false,
+                            schema: u64::schema_ref(),
+                        }]
+                    } else {
+                        vec![]
+                    },
                 })
                 .collect(),
         }
@@ -126,6 +140,12 @@ impl<S: ErrorStatuses> poem::IntoResponse for ApiError<S> {
     fn into_response(self) -> Response {
         let (status, body) = error_response(&self.0);
         let mut response = json_response(status, &body);
+        if let Error::Busy { retry_after_secs } = self.0 {
+            response.headers_mut().insert(
+                poem::http::header::RETRY_AFTER,
+                poem::http::HeaderValue::from(retry_after_secs),
+            );
+        }
         if let Error::Body { status, .. } = self.0 {
             response.extensions_mut().insert(super::cors::BeforeCors);
             // A body left unread (too slow, or over the limit) cannot be followed by another request.
@@ -155,8 +175,13 @@ const TOO_LARGE: &str = "The body is larger than 100 kB.";
 const DUPLICATE: &str =
     "The email already belongs to a customer with an account (`duplicate_error`).";
 const UNKNOWN: &str = "An unexpected server error (`unknown_error`).";
+const RETRY_AFTER: &str = "Seconds to wait before sending the request again.";
+const BUSY: &str =
+    "Password hashing is saturated (`unexpected_state`): retry after the `Retry-After` seconds.";
 
-error_statuses!(EmailPassErrors: 400 => BAD_REQUEST, 401 => AUTH_FAILED, 413 => TOO_LARGE, 500 => UNKNOWN);
+error_statuses!(EmailPassErrors:
+    400 => BAD_REQUEST, 401 => AUTH_FAILED, 413 => TOO_LARGE, 500 => UNKNOWN, 503 => BUSY,
+);
 error_statuses!(TokenErrors: 401 => UNAUTHORIZED, 500 => UNKNOWN);
 error_statuses!(RefreshErrors: 401 => UNAUTHORIZED, 404 => NOT_FOUND, 500 => UNKNOWN);
 error_statuses!(CreateCustomerErrors:

@@ -49,6 +49,7 @@ pub struct PublishableKey {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Session {
     pub id: String,
+    pub auth_identity_id: String,
     pub auth_context: Value,
     pub expires_at: DateTime<Utc>,
 }
@@ -96,8 +97,15 @@ pub trait Store: Send + Sync + 'static {
         token: &str,
     ) -> Result<Option<PublishableKey>, StoreError>;
 
-    /// Stores the session, and deletes the sessions that have expired.
-    async fn insert_session(&self, session: &Session) -> Result<(), StoreError>;
+    /// Stores the session; deletes the oldest sessions of its identity beyond `per_identity`, and the sessions
+    /// that have expired.
+    async fn insert_session(
+        &self,
+        session: &Session,
+        per_identity: usize,
+    ) -> Result<(), StoreError>;
+    /// Deletes the sessions that have expired; returns how many.
+    async fn delete_expired_sessions(&self) -> Result<u64, StoreError>;
     async fn session(&self, id: &str) -> Result<Option<Session>, StoreError>;
     async fn delete_session(&self, id: &str) -> Result<(), StoreError>;
 }

@@ -34,6 +34,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 3,
         sql: include_str!("../../migrations/postgres/0003_publishable_key_changes.sql"),
     },
+    Migration {
+        version: 4,
+        sql: include_str!("../../migrations/postgres/0004_sessions_per_identity.sql"),
+    },
 ];
 
 /// Serialises concurrent migrations of servers starting together.
@@ -315,17 +319,34 @@ impl Store for PostgresStore {
         Ok(key)
     }
 
-    async fn insert_session(&self, session: &Session) -> Result<(), StoreError> {
+    async fn insert_session(
+        &self,
+        session: &Session,
+        per_identity: usize,
+    ) -> Result<(), StoreError> {
+        // One statement: the final DELETE sees the table as it was before the INSERT, so it keeps the newest
+        // `per_identity - 1` earlier sessions of the identity beside the new one.
         let query = sqlx::query(
-            "WITH expired AS (DELETE FROM auth_session WHERE expires_at < $4) \
-             INSERT INTO auth_session (id, auth_context, expires_at) VALUES ($1, $2, $3)",
+            "WITH expired AS (DELETE FROM auth_session WHERE expires_at < $4), \
+             inserted AS (INSERT INTO auth_session (id, auth_context, expires_at, auth_identity_id) \
+                          VALUES ($1, $2, $3, $5)) \
+             DELETE FROM auth_session WHERE auth_identity_id = $5 AND id NOT IN \
+               (SELECT id FROM auth_session WHERE auth_identity_id = $5 \
+                ORDER BY expires_at DESC, id DESC LIMIT $6)",
         )
         .bind(session.id.clone())
         .bind(session.auth_context.to_string())
         .bind(session.expires_at)
-        .bind(Utc::now());
+        .bind(Utc::now())
+        .bind(session.auth_identity_id.clone())
+        .bind(per_identity.saturating_sub(1) as i64);
         self.connections.execute(query).await?;
         Ok(())
+    }
+
+    async fn delete_expired_sessions(&self) -> Result<u64, StoreError> {
+        let query = sqlx::query("DELETE FROM auth_session WHERE expires_at < $1").bind(Utc::now());
+        Ok(self.connections.execute(query).await?.rows_affected())
     }
 
     async fn session(&self, id: &str) -> Result<Option<Session>, StoreError> {
@@ -336,6 +357,7 @@ impl Store for PostgresStore {
         let context: String = row.try_get("auth_context")?;
         Ok(Some(Session {
             id: row.try_get("id")?,
+            auth_identity_id: row.try_get("auth_identity_id")?,
             auth_context: serde_json::from_str(&context)
                 .map_err(|e| sqlx::Error::Decode(e.into()))?,
             expires_at: row.try_get("expires_at")?,

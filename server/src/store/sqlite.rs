@@ -22,6 +22,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 2,
         sql: include_str!("../../migrations/sqlite/0002_session_expiry_index.sql"),
     },
+    Migration {
+        version: 3,
+        sql: include_str!("../../migrations/sqlite/0003_sessions_per_identity.sql"),
+    },
 ];
 
 /// How long a statement waits for a lock another process holds (the `keys` commands, a second server).
@@ -456,23 +460,47 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn insert_session(&self, session: &Session) -> Result<(), StoreError> {
+    async fn insert_session(
+        &self,
+        session: &Session,
+        per_identity: usize,
+    ) -> Result<(), StoreError> {
         let session = session.clone();
         self.writer
             .write(move |connection| {
                 connection
                     .prepare_cached(
-                        "INSERT INTO auth_session (id, auth_context, expires_at) VALUES (?1, ?2, ?3)",
+                        "INSERT INTO auth_session (id, auth_context, expires_at, auth_identity_id) \
+                         VALUES (?1, ?2, ?3, ?4)",
                     )?
                     .execute(params![
                         session.id,
                         session.auth_context.to_string(),
                         timestamp(session.expires_at),
+                        session.auth_identity_id,
                     ])?;
+                connection
+                    .prepare_cached(
+                        "DELETE FROM auth_session WHERE auth_identity_id = ?1 AND id NOT IN \
+                         (SELECT id FROM auth_session WHERE auth_identity_id = ?1 \
+                          ORDER BY expires_at DESC, id DESC LIMIT ?2)",
+                    )?
+                    .execute(params![session.auth_identity_id, per_identity as i64])?;
                 connection
                     .prepare_cached("DELETE FROM auth_session WHERE expires_at < ?1")?
                     .execute([timestamp(Utc::now())])?;
                 Ok(())
+            })
+            .await
+    }
+
+    async fn delete_expired_sessions(&self) -> Result<u64, StoreError> {
+        self.writer
+            .write(move |connection| {
+                let deleted = connection
+                    .prepare_cached("DELETE FROM auth_session WHERE expires_at < ?1")?
+                    .execute([timestamp(Utc::now())])?;
+                Ok(deleted as u64)
             })
             .await
     }
@@ -486,6 +514,7 @@ impl Store for SqliteStore {
                     let context: String = row.get("auth_context")?;
                     Ok(Session {
                         id: row.get("id")?,
+                        auth_identity_id: row.get("auth_identity_id")?,
                         auth_context: serde_json::from_str(&context)
                             .map_err(|error| decode_error(row, "auth_context", error))?,
                         expires_at: timestamp_at(row, "expires_at")?,
