@@ -1,6 +1,10 @@
 //! Configuration from the environment, with Medusa's variable names, or from flags.
 
+use std::time::Duration;
+
 use clap::{Args, Parser, Subcommand};
+
+use crate::connections::Limits;
 
 /// Medusa 2.21's Store API customer sign-up flow, on SQLite or PostgreSQL.
 #[derive(Debug, Parser)]
@@ -62,6 +66,22 @@ pub struct Config {
         global = true
     )]
     pub auth_cors: String,
+    /// A request's line and headers must arrive within this many milliseconds of the connection being ready for
+    /// them (Node's `headersTimeout`); a client that stalls is disconnected.
+    #[arg(long, env = "HEADERS_TIMEOUT_MS", default_value_t = 60_000, value_parser = clap::value_parser!(u64).range(1..), global = true)]
+    pub headers_timeout_ms: u64,
+    /// A whole request, from its first byte to the answer, must take at most this many milliseconds (Node's
+    /// `requestTimeout`); past it the client gets 408 and is disconnected.
+    #[arg(long, env = "REQUEST_TIMEOUT_MS", default_value_t = 300_000, value_parser = clap::value_parser!(u64).range(1..), global = true)]
+    pub request_timeout_ms: u64,
+    /// A connection with no request in progress is closed after this many silent milliseconds (Node's
+    /// `keepAliveTimeout`).
+    #[arg(long, env = "KEEP_ALIVE_TIMEOUT_MS", default_value_t = 5_000, value_parser = clap::value_parser!(u64).range(1..), global = true)]
+    pub keep_alive_timeout_ms: u64,
+    /// At most this many client connections are open at once; more wait in the kernel's queue. Default: the
+    /// open-files limit (RLIMIT_NOFILE) less room for the database, at most 10000.
+    #[arg(long, env = "MAX_CONNECTIONS", value_parser = clap::value_parser!(u64).range(1..), global = true)]
+    pub max_connections: Option<u64>,
     /// Password hashes computed at once (each takes a core and 32 MiB); default: one per core.
     #[arg(long, env = "HASH_CONCURRENCY", global = true)]
     pub hash_concurrency: Option<usize>,
@@ -145,6 +165,10 @@ impl Config {
             cookie_secret: "supersecret".into(),
             store_cors: "http://localhost:8000".into(),
             auth_cors: "http://localhost:8000".into(),
+            headers_timeout_ms: 60_000,
+            request_timeout_ms: 300_000,
+            keep_alive_timeout_ms: 5_000,
+            max_connections: None,
             hash_concurrency: None,
             hash_queue: None,
             // Tests run debug builds (slow scrypt) side by side: only the admission tests set tight bounds.
@@ -152,5 +176,74 @@ impl Config {
             sessions_per_identity: crate::app::DEFAULT_SESSIONS_PER_IDENTITY,
             session_sweep_secs: 600,
         }
+    }
+
+    /// The limits the connection layer enforces.
+    pub fn connection_limits(&self) -> Limits {
+        Limits {
+            headers_timeout: Duration::from_millis(self.headers_timeout_ms),
+            request_timeout: Duration::from_millis(self.request_timeout_ms),
+            keep_alive_timeout: Duration::from_millis(self.keep_alive_timeout_ms),
+            max_connections: self.max_connections.map_or_else(
+                || default_max_connections(open_files_limit()),
+                |max| usize::try_from(max).unwrap_or(usize::MAX),
+            ),
+        }
+    }
+}
+
+/// The connection cap when none is configured: every connection is a descriptor, so stay below the open-files
+/// limit, leaving room for the database (PostgreSQL connections, SQLite files), the listener and the runtime.
+pub fn default_max_connections(open_files_limit: Option<u64>) -> usize {
+    const CEILING: u64 = 10_000;
+    const HEADROOM: u64 = 128;
+    let cap = match open_files_limit {
+        Some(limit) => limit
+            .saturating_sub(HEADROOM.min(limit / 2))
+            .clamp(1, CEILING),
+        None => CEILING,
+    };
+    usize::try_from(cap).unwrap_or(usize::MAX)
+}
+
+/// The soft RLIMIT_NOFILE of this process, read from `/proc/self/limits` (Linux); `None` when unlimited or unknown.
+fn open_files_limit() -> Option<u64> {
+    let limits = std::fs::read_to_string("/proc/self/limits").ok()?;
+    let line = limits
+        .lines()
+        .find(|line| line.starts_with("Max open files"))?;
+    line.trim_start_matches("Max open files")
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_connection_cap_leaves_descriptors_for_the_database() {
+        assert_eq!(default_max_connections(Some(1024)), 896);
+        assert_eq!(default_max_connections(Some(128)), 64);
+        assert_eq!(default_max_connections(Some(1)), 1);
+        assert_eq!(default_max_connections(Some(1 << 20)), 10_000);
+        assert_eq!(default_max_connections(None), 10_000);
+    }
+
+    #[test]
+    fn the_open_files_limit_is_read_on_linux() {
+        if cfg!(target_os = "linux") {
+            assert!(open_files_limit().is_some_and(|limit| limit > 0));
+        }
+    }
+
+    #[test]
+    fn timeouts_default_to_nodes() {
+        let limits = Config::for_tests("sqlite::memory:").connection_limits();
+        assert_eq!(limits.headers_timeout, Duration::from_secs(60));
+        assert_eq!(limits.request_timeout, Duration::from_secs(300));
+        assert_eq!(limits.keep_alive_timeout, Duration::from_secs(5));
     }
 }

@@ -1,51 +1,58 @@
 //! A server for Medusa 2.21's Store API customer sign-up flow that answers as Medusa does.
 //!
-//! `Application::build` opens the store, binds the listener (port 0 picks a free port) and returns the bound
-//! address; `run_until_stopped` serves until the process is asked to stop.
+//! `Application::build` checks the secrets, opens the store, binds the listener (port 0 picks a free port) and
+//! returns the bound address; `run_until_stopped` serves until the process is asked to stop. `main_with` is the
+//! whole of the `medusa-store-server` command.
 
 pub mod app;
 pub mod cli;
 pub mod config;
+pub mod connections;
 pub mod domain;
 pub mod hashing;
 pub mod http;
+pub mod secrets;
 pub mod store;
 
-use std::{net::SocketAddr, sync::Arc, time::Duration};
-
-use poem::{
-    Server,
-    listener::{Acceptor, Listener, TcpAcceptor, TcpListener},
+use std::{
+    net::{IpAddr, SocketAddr},
+    sync::Arc,
+    time::Duration,
 };
+
+use poem::EndpointExt;
+use tokio::net::TcpListener;
 
 pub use app::App;
 pub use config::Config;
+use config::{Cli, Command};
 pub use http::openapi_spec;
 
 pub struct Application {
     app: Arc<App>,
     config: Config,
-    acceptor: TcpAcceptor,
+    listener: TcpListener,
     address: SocketAddr,
 }
 
 impl Application {
+    /// Fails with [`secrets::RefusedSecrets`] before binding or opening the database when the secrets are weak
+    /// and the host is not a loopback address.
     pub async fn build(config: Config) -> anyhow::Result<Self> {
+        secrets::check(&config)?;
         let store = store::connect(&config.database_url).await?;
         let app = Arc::new(App::with_limits(store, &config.jwt_secret, config.limits()));
         ensure_a_publishable_key(&app).await?;
-        let acceptor = TcpListener::bind(format!("{}:{}", config.host, config.port))
-            .into_acceptor()
-            .await?;
-        let address = acceptor
-            .local_addr()
-            .first()
-            .and_then(|addr| addr.as_socket_addr().copied())
-            .ok_or_else(|| anyhow::anyhow!("the listener has no address"))?;
+        let host = config.host.trim_start_matches('[').trim_end_matches(']');
+        let listener = match host.parse::<IpAddr>() {
+            Ok(ip) => TcpListener::bind((ip, config.port)).await?,
+            Err(_) => TcpListener::bind((host, config.port)).await?,
+        };
+        let address = listener.local_addr()?;
         Ok(Self {
             app,
             config,
-            acceptor,
+            listener,
             address,
         })
     }
@@ -63,7 +70,7 @@ impl Application {
         let Self {
             app,
             config,
-            acceptor,
+            listener,
             ..
         } = self;
         let sweeping = tokio::spawn(sweep_expired_sessions(
@@ -71,11 +78,57 @@ impl Application {
             Duration::from_secs(config.session_sweep_secs.max(1)),
         ));
         let routes = http::routes(app, &config);
-        let served = Server::new_with_acceptor(acceptor)
-            .run_with_graceful_shutdown(routes, shutdown_signal(), Some(Duration::from_secs(10)))
-            .await;
+        let served = connections::serve(
+            listener,
+            routes.map_to_response(),
+            config.connection_limits(),
+            shutdown_signal(),
+            Duration::from_secs(10),
+        )
+        .await;
         sweeping.abort();
         served
+    }
+}
+
+/// The `medusa-store-server` command: runs it and returns its exit code, having printed why it failed if it did
+/// (2 when it refuses its secrets).
+pub async fn main_with(Cli { config, command }: Cli) -> u8 {
+    let result = match command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(config).await,
+        command => administer(config, command).await,
+    };
+    match result {
+        Ok(()) => 0,
+        Err(error) => match error.downcast_ref::<secrets::RefusedSecrets>() {
+            Some(refusal) => {
+                eprintln!("error: {refusal}");
+                secrets::EXIT_CODE
+            }
+            None => {
+                eprintln!("Error: {error:?}");
+                1
+            }
+        },
+    }
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let application = Application::build(config).await?;
+    tracing::info!(address = %application.address(), "serving the Medusa Store API sign-up flow");
+    Ok(application.run_until_stopped().await?)
+}
+
+async fn administer(config: Config, command: Command) -> anyhow::Result<()> {
+    let app = App::new(
+        store::connect(&config.database_url).await?,
+        &config.jwt_secret,
+    );
+    let mut out = std::io::stdout().lock();
+    match command {
+        Command::Keys { command } => cli::keys(&app, command, &mut out).await,
+        Command::Customers { command } => cli::customers(&app, command, &mut out).await,
+        Command::Serve => unreachable!("served by `serve`"),
     }
 }
 

@@ -1,12 +1,8 @@
 use clap::Parser;
-use medusa_store_server::{
-    App, Application, cli,
-    config::{Cli, Command},
-    store,
-};
+use medusa_store_server::{config::Cli, main_with};
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -14,26 +10,5 @@ async fn main() -> anyhow::Result<()> {
         )
         .with_writer(std::io::stderr)
         .init();
-    let Cli { config, command } = Cli::parse();
-    let command = command.unwrap_or(Command::Serve);
-    if let Command::Serve = command {
-        if config.jwt_secret == "supersecret" || config.cookie_secret == "supersecret" {
-            tracing::warn!(
-                "JWT_SECRET or COOKIE_SECRET is the default `supersecret`: set both in production"
-            );
-        }
-        let application = Application::build(config).await?;
-        tracing::info!(address = %application.address(), "serving the Medusa Store API sign-up flow");
-        return Ok(application.run_until_stopped().await?);
-    }
-    let app = App::new(
-        store::connect(&config.database_url).await?,
-        &config.jwt_secret,
-    );
-    let mut out = std::io::stdout().lock();
-    match command {
-        Command::Keys { command } => cli::keys(&app, command, &mut out).await,
-        Command::Customers { command } => cli::customers(&app, command, &mut out).await,
-        Command::Serve => unreachable!("handled above"),
-    }
+    std::process::ExitCode::from(main_with(Cli::parse()).await)
 }

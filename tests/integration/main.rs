@@ -3,11 +3,13 @@
 mod admission;
 mod cli;
 mod conformance;
+mod connections;
 mod create_customer;
 mod hostile;
 mod processes;
 mod races;
 mod register;
+mod secrets;
 mod sessions;
 mod spec_drift;
 mod transport;

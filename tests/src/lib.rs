@@ -83,6 +83,11 @@ impl TestServer {
         }
     }
 
+    /// The `host:port` the server listens on.
+    pub fn address(&self) -> &str {
+        self.base_url.trim_start_matches("http://")
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base_url, path)
     }
