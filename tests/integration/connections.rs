@@ -1,14 +1,12 @@
 //! The connection layer: clients that stall are disconnected within the configured bounds, and a server out of
 //! connection slots or descriptors waits instead of spinning and keeps serving the connections it has.
 
-use std::{
-    io::{BufRead, BufReader},
-    process::{Child, Command, Stdio},
-    time::{Duration, Instant},
-};
+use std::time::{Duration, Instant};
 
 use integration_tests::TestServer;
-use medusa_store_server::{Application, Config};
+
+use crate::processes::ServerProcess;
+use medusa_store_server::Config;
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
     net::TcpStream,
@@ -180,36 +178,6 @@ async fn at_the_connection_cap_new_connections_wait_and_open_ones_are_served() {
     assert_eq!(answer.as_deref(), Ok("HTTP/1.1 200 OK"));
 }
 
-const FEW_DESCRIPTORS_DATABASE_URL: &str = "MEDUSA_TEST_FEW_DESCRIPTORS_DATABASE_URL";
-
-/// Not a test: the server that `a_server_out_of_descriptors_pauses_and_recovers` starts with a low open-files
-/// limit, and no connection cap to keep it below that limit.
-#[test]
-#[ignore = "started by another test as a server process"]
-fn server_process_with_few_descriptors() {
-    let Ok(database_url) = std::env::var(FEW_DESCRIPTORS_DATABASE_URL) else {
-        return;
-    };
-    let mut config = Config::for_tests(&database_url);
-    config.max_connections = Some(1_000_000);
-    config.keep_alive_timeout_ms = 60_000;
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    runtime.block_on(async {
-        let application = Application::build(config).await.unwrap();
-        println!("LISTENING {}", application.address());
-        application.run_until_stopped().await.unwrap();
-    });
-}
-
-struct ServerProcess(Child);
-
-impl Drop for ServerProcess {
-    fn drop(&mut self) {
-        self.0.kill().ok();
-        self.0.wait().ok();
-    }
-}
-
 /// User plus system CPU time of a process, in clock ticks (1/100 s on Linux).
 fn cpu_ticks(pid: u32) -> u64 {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("the process runs");
@@ -226,32 +194,8 @@ fn cpu_ticks(pid: u32) -> u64 {
 async fn a_server_out_of_descriptors_pauses_accepting_and_recovers() {
     let directory = tempfile::tempdir().unwrap();
     let database_url = format!("sqlite://{}", directory.path().join("fds.db").display());
-    let mut child = Command::new("sh")
-        .arg("-c")
-        .arg("ulimit -n 64 && exec \"$0\" \"$@\"")
-        .arg(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            "connections::server_process_with_few_descriptors",
-            "--ignored",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env(FEW_DESCRIPTORS_DATABASE_URL, &database_url)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = BufReader::new(child.stdout.take().unwrap());
-    let server = ServerProcess(child);
-    let address = stdout
-        .lines()
-        .map_while(Result::ok)
-        .find_map(|line| {
-            line.split_once("LISTENING ")
-                .map(|(_, a)| a.trim().to_owned())
-        })
-        .expect("the server process reports its address");
+    let server = ServerProcess::start_uncapped_with_descriptors(&database_url, 64);
+    let address = server.base_url.trim_start_matches("http://").to_owned();
 
     // More connections than descriptors: the kernel queues them, the server runs out while accepting.
     let mut held = Vec::new();
@@ -264,9 +208,9 @@ async fn a_server_out_of_descriptors_pauses_accepting_and_recovers() {
     }
     assert_eq!(health_on(&mut held[0]).await, "HTTP/1.1 200 OK");
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let before = cpu_ticks(server.0.id());
+    let before = cpu_ticks(server.child.id());
     tokio::time::sleep(Duration::from_secs(2)).await;
-    let spent = cpu_ticks(server.0.id()) - before;
+    let spent = cpu_ticks(server.child.id()) - before;
     assert!(
         spent < 50,
         "the server used {spent}/200 ticks of CPU in 2 s while out of descriptors"

@@ -12,32 +12,53 @@ use medusa_store_server::{Application, Config};
 use serde_json::{Value, json};
 
 const SERVE_DATABASE_URL: &str = "MEDUSA_TEST_SERVE_DATABASE_URL";
+/// Set: the server process has no connection cap and keeps idle connections a minute.
+const SERVE_UNCAPPED: &str = "MEDUSA_TEST_SERVE_UNCAPPED";
 
-/// Not a test: the entry point of the server processes the tests below start.
+/// Not a test: the entry point of the server processes that tests start ([`ServerProcess`]).
 #[test]
 #[ignore = "started by other tests as a server process"]
 fn server_process() {
     let Ok(database_url) = std::env::var(SERVE_DATABASE_URL) else {
         return;
     };
+    let mut config = Config::for_tests(&database_url);
+    if std::env::var_os(SERVE_UNCAPPED).is_some() {
+        config.max_connections = Some(1_000_000);
+        config.keep_alive_timeout_ms = 60_000;
+    }
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
-        let application = Application::build(Config::for_tests(&database_url))
-            .await
-            .unwrap();
+        let application = Application::build(config).await.unwrap();
         println!("LISTENING {}", application.address());
         application.run_until_stopped().await.unwrap();
     });
 }
 
-struct ServerProcess {
-    child: Child,
-    base_url: String,
+/// This test binary, re-run as one server process over `database_url`.
+pub(crate) struct ServerProcess {
+    pub(crate) child: Child,
+    pub(crate) base_url: String,
 }
 
 impl ServerProcess {
-    fn start(database_url: &str) -> Self {
-        let mut child = Command::new(std::env::current_exe().unwrap())
+    pub(crate) fn start(database_url: &str) -> Self {
+        Self::spawn(Command::new(std::env::current_exe().unwrap()), database_url)
+    }
+
+    /// A server without a connection cap, under an open-files limit of `descriptors`.
+    pub(crate) fn start_uncapped_with_descriptors(database_url: &str, descriptors: u32) -> Self {
+        let mut command = Command::new("sh");
+        command
+            .arg("-c")
+            .arg(format!("ulimit -n {descriptors} && exec \"$0\" \"$@\""))
+            .arg(std::env::current_exe().unwrap())
+            .env(SERVE_UNCAPPED, "1");
+        Self::spawn(command, database_url)
+    }
+
+    fn spawn(mut command: Command, database_url: &str) -> Self {
+        let mut child = command
             .args([
                 "--exact",
                 "processes::server_process",
