@@ -111,6 +111,19 @@ env -u MEDUSA_ADMIN_TOKEN $BIN/medusa-conformance run --quiet --base-url "$ours_
   --jwt-secret supersecret --revoked-key "$ours_revoked" --guest-email "$ours_guest" \
   --storefront-origin "$STOREFRONT" --json "$STATE/ours.json" --junit "$STATE/ours.junit.xml"
 detected_as "$STATE/ours.json" "$newest"
+echo "-- its clean-up through the CLI: nothing the run signed up is left"
+$BIN/medusa-store-server --database-url "sqlite://$ours_db" customers delete --created-by "$STATE/ours.json" >/dev/null
+python3 - "$STATE/ours.json" "$ours_db" <<'PY'
+import json, sqlite3, sys
+emails = [c["email"] for c in json.load(open(sys.argv[1]))["created"]]
+db = sqlite3.connect(sys.argv[2])
+marks = ",".join("?" * len(emails))
+left = [table for table in ("customer", "auth_identity")
+        if db.execute(f"SELECT count(*) FROM {table} WHERE email IN ({marks})", emails).fetchone()[0]]
+if not emails or left:
+    sys.exit(f"after `customers delete --created-by`, the run's emails are still in: {left}")
+print(f"the {len(emails)} sign-ups of the run are gone")
+PY
 
 echo "-- Medusa's JS SDK, unchanged, against real Medusa and against our server"
 cp scripts/js-sdk/check.mjs "$STATE/medusa-$newest/project/js-sdk-check.mjs"

@@ -37,7 +37,7 @@ pub async fn keys(app: &App, command: KeysCommand, out: &mut impl Write) -> anyh
     Ok(())
 }
 
-/// `customers create-guest`: prints the new guest's id.
+/// `customers create-guest` prints the new guest's id; `customers delete` a line per email with what it deleted.
 pub async fn customers(
     app: &App,
     command: CustomersCommand,
@@ -48,6 +48,38 @@ pub async fn customers(
             Some(customer) => writeln!(out, "{}", customer.id)?,
             None => anyhow::bail!("a guest customer with the email {email} already exists"),
         },
+        CustomersCommand::Delete {
+            mut emails,
+            created_by,
+        } => {
+            if let Some(path) = created_by {
+                emails.extend(emails_created_by(&path)?);
+            }
+            anyhow::ensure!(
+                !emails.is_empty(),
+                "no email to delete: give emails or --created-by"
+            );
+            for email in emails {
+                let deleted = app.store().delete_sign_up(&email).await?;
+                writeln!(
+                    out,
+                    "{email}\t{} identity, {} customer(s) deleted",
+                    deleted.identities, deleted.customers
+                )?;
+            }
+        }
     }
     Ok(())
+}
+
+/// The emails of a conformance run's JSON report (`created[].email`).
+fn emails_created_by(path: &std::path::Path) -> anyhow::Result<Vec<String>> {
+    let report: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path)?)?;
+    let created = report["created"]
+        .as_array()
+        .ok_or_else(|| anyhow::anyhow!("{} has no `created` list", path.display()))?;
+    Ok(created
+        .iter()
+        .filter_map(|c| c["email"].as_str().map(str::to_owned))
+        .collect())
 }

@@ -140,6 +140,14 @@ pub enum CustomersCommand {
         #[arg(long)]
         email: String,
     },
+    /// Delete what was signed up with each email: its identity, that identity's sessions, and every customer with
+    /// the email. With --created-by, the emails a conformance run created (its JSON report's `created` list).
+    Delete {
+        emails: Vec<String>,
+        /// A `medusa-conformance run --json` report.
+        #[arg(long, value_name = "REPORT.json")]
+        created_by: Option<std::path::PathBuf>,
+    },
 }
 
 impl Config {

@@ -185,3 +185,40 @@ async fn a_postgres_server_listens_again_after_its_listening_connection_is_kille
         "the revoked key still works"
     );
 }
+
+on_every_store! {
+    /// The clean-up a conformance run against our server needs: what it signed up is gone, and nothing else.
+    async fn customers_delete_removes_what_a_run_created_and_nothing_else(server: TestServer) {
+        server.signed_up_customer("run-1@example.com").await;
+        server.registration_token("run-2@example.com").await;
+        cli::customers(&server.app, CustomersCommand::CreateGuest { email: "run-1@example.com".into() }, &mut Vec::new())
+            .await
+            .unwrap();
+        let kept = server.signed_up_customer("kept@example.com").await;
+        let (_, login) = server.login("run-1@example.com", "supersecret").await;
+        let token = login["token"].as_str().unwrap().to_owned();
+        let report = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(
+            report.path(),
+            serde_json::json!({"created": [
+                {"email": "run-1@example.com", "customer_id": "cus_x"},
+                {"email": "run-2@example.com", "customer_id": null},
+            ]})
+            .to_string(),
+        )
+        .unwrap();
+        let mut out = Vec::new();
+        let command = CustomersCommand::Delete { emails: Vec::new(), created_by: Some(report.path().to_owned()) };
+        cli::customers(&server.app, command, &mut out).await.unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "run-1@example.com\t1 identity, 2 customer(s) deleted\nrun-2@example.com\t1 identity, 0 customer(s) deleted\n"
+        );
+        assert_eq!(server.login("run-1@example.com", "supersecret").await.0, 401);
+        assert_eq!(server.send(server.store_get("/store/customers/me", &token)).await.0, 404);
+        assert_eq!(server.login("run-2@example.com", "supersecret").await.0, 401);
+        let (_, login) = server.login("kept@example.com", "supersecret").await;
+        let (status, body) = server.send(server.store_get("/store/customers/me", login["token"].as_str().unwrap())).await;
+        assert_eq!((status, body["customer"]["id"].as_str()), (200, Some(kept.as_str())));
+    }
+}

@@ -54,6 +54,13 @@ pub struct Session {
     pub expires_at: DateTime<Utc>,
 }
 
+/// What [`Store::delete_sign_up`] removed.
+#[derive(Debug, Default, PartialEq)]
+pub struct DeletedSignUp {
+    pub identities: u64,
+    pub customers: u64,
+}
+
 /// What happened to an attempt to create the customer of an identity.
 #[derive(Debug, PartialEq)]
 pub enum CreateCustomerOutcome {
@@ -82,6 +89,9 @@ pub trait Store: Send + Sync + 'static {
     /// Inserts a customer without an account (a guest, as Medusa's admin creates them); `false` if the email
     /// already has a guest.
     async fn insert_guest_customer(&self, customer: &Customer) -> Result<bool, StoreError>;
+    /// Deletes everything signed up with `email`: its identity and that identity's sessions, and every customer with
+    /// the email (with an account or a guest). An administrative clean-up, not a Medusa route.
+    async fn delete_sign_up(&self, email: &str) -> Result<DeletedSignUp, StoreError>;
     async fn customer(&self, id: &str) -> Result<Option<Customer>, StoreError>;
 
     async fn insert_publishable_key(&self, key: &PublishableKey) -> Result<(), StoreError>;

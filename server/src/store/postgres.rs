@@ -13,8 +13,8 @@ use sqlx::{
 };
 
 use super::{
-    AuthIdentity, CreateCustomerOutcome, Migration, PublishableKey, Session, Store, StoreError,
-    metadata_text,
+    AuthIdentity, CreateCustomerOutcome, DeletedSignUp, Migration, PublishableKey, Session, Store,
+    StoreError, metadata_text,
     postgres_connections::{Connections, PgQuery},
     postgres_group_commit::{Creation, GroupCommit},
     publishable_key_cache::PublishableKeyCache,
@@ -254,6 +254,24 @@ impl Store for PostgresStore {
             Err(error) if is_unique_violation(&error) => Ok(false),
             Err(error) => Err(error.into()),
         }
+    }
+
+    async fn delete_sign_up(&self, email: &str) -> Result<DeletedSignUp, StoreError> {
+        // One statement, so one transaction.
+        let query = sqlx::query(
+            "WITH identities AS (DELETE FROM auth_identity WHERE email = $1 RETURNING id), \
+             sessions AS (DELETE FROM auth_session WHERE auth_identity_id IN (SELECT id FROM identities)), \
+             customers AS (DELETE FROM customer WHERE email = $1 RETURNING id) \
+             SELECT (SELECT count(*) FROM identities) AS identities, \
+                    (SELECT count(*) FROM customers) AS customers",
+        )
+        .bind(email.to_owned());
+        let row = self.connections.fetch_one(query).await?;
+        let count = |column: &str| row.try_get::<i64, _>(column).map(|n| n as u64);
+        Ok(DeletedSignUp {
+            identities: count("identities")?,
+            customers: count("customers")?,
+        })
     }
 
     async fn customer(&self, id: &str) -> Result<Option<Customer>, StoreError> {

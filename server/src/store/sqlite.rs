@@ -8,8 +8,8 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, params};
 
 use super::{
-    AuthIdentity, CreateCustomerOutcome, Migration, PublishableKey, Session, Store, StoreError,
-    metadata_text, sqlite_writer::Writer,
+    AuthIdentity, CreateCustomerOutcome, DeletedSignUp, Migration, PublishableKey, Session, Store,
+    StoreError, metadata_text, sqlite_writer::Writer,
 };
 use crate::domain::Customer;
 
@@ -379,6 +379,28 @@ impl Store for SqliteStore {
         let customer = customer.clone();
         self.writer
             .write(move |connection| insert_customer(connection, &customer))
+            .await
+    }
+
+    async fn delete_sign_up(&self, email: &str) -> Result<DeletedSignUp, StoreError> {
+        let email = email.to_owned();
+        self.writer
+            // The writer runs each write inside its batch's transaction.
+            .write(move |connection| {
+                connection.execute(
+                    "DELETE FROM auth_session WHERE auth_identity_id IN \
+                     (SELECT id FROM auth_identity WHERE email = ?1)",
+                    [&email],
+                )?;
+                let identities =
+                    connection.execute("DELETE FROM auth_identity WHERE email = ?1", [&email])?;
+                let customers =
+                    connection.execute("DELETE FROM customer WHERE email = ?1", [&email])?;
+                Ok(DeletedSignUp {
+                    identities: identities as u64,
+                    customers: customers as u64,
+                })
+            })
             .await
     }
 
