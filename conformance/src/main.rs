@@ -16,7 +16,7 @@ use medusa_conformance::expectations::{self, Expectations};
 use medusa_conformance::profile::{Documented, PublishedSpec};
 use medusa_conformance::releases::Version;
 use medusa_conformance::report::{junit_xml, summary};
-use medusa_conformance::transport::{AccessHeaderError, CaBundle};
+use medusa_conformance::transport::{AccessHeaderError, CaBundle, TransportConfig};
 use medusa_conformance::{Outcome, RunConfig, cases, contract, run, run_cases};
 
 #[derive(Parser)]
@@ -120,6 +120,13 @@ struct Target {
         requires = "admin_email"
     )]
     admin_password: Option<String>,
+    #[command(flatten)]
+    transport: TransportArgs,
+}
+
+/// How requests reach a deployment: access headers, extra roots, pace, patience, timeout.
+#[derive(Args)]
+struct TransportArgs {
     /// A header sent on every request (e.g. a gateway's credentials); its value is shown as [redacted] in every
     /// report. Repeatable; in the environment, one header per line.
     #[arg(
@@ -167,7 +174,14 @@ impl Target {
             }),
             _ => None,
         };
-        let transport = &mut config.transport;
+        config.transport = self.transport.config()?;
+        Ok(config)
+    }
+}
+
+impl TransportArgs {
+    fn config(&self) -> Result<TransportConfig, String> {
+        let mut transport = TransportConfig::default();
         for header in self.header.iter().filter(|h| !h.trim().is_empty()) {
             transport.headers.push(
                 header
@@ -179,7 +193,7 @@ impl Target {
         transport.rate = self.rate;
         transport.max_retry_wait = Duration::from_secs(self.max_retry_wait);
         transport.timeout = Duration::from_secs(self.timeout);
-        Ok(config)
+        Ok(transport)
     }
 }
 
@@ -299,6 +313,9 @@ struct DiffArgs {
     /// Write the comparison as JSON to this file.
     #[arg(long, value_name = "FILE")]
     json: Option<PathBuf>,
+    /// Access and pace, for both sides.
+    #[command(flatten)]
+    transport: TransportArgs,
 }
 
 #[tokio::main]
@@ -413,34 +430,10 @@ async fn diff_command(args: DiffArgs) -> ExitCode {
         Ok(errata) => errata,
         Err(message) => return usage_error(message),
     };
-    let side = |url: String,
-                key: String,
-                secret: Option<String>,
-                revoked: Option<String>,
-                guest: Option<String>| {
-        let mut config = RunConfig::new(url, key);
-        config.jwt_secret = secret.filter(|s| !s.is_empty());
-        config.revoked_key = revoked.filter(|s| !s.is_empty());
-        config.guest_email = guest.filter(|s| !s.is_empty());
-        config.storefront_origin = args.storefront_origin.clone().filter(|s| !s.is_empty());
-        config.only.clone_from(&args.only);
-        config.skip.clone_from(&args.skip);
-        config
+    let (left, right) = match diff_sides(&args) {
+        Ok(sides) => sides,
+        Err(message) => return usage_error(message),
     };
-    let left = side(
-        args.left.clone(),
-        args.left_key.clone(),
-        args.left_jwt_secret.clone(),
-        args.left_revoked_key.clone(),
-        args.left_guest_email.clone(),
-    );
-    let right = side(
-        args.right.clone(),
-        args.right_key.clone(),
-        args.right_jwt_secret.clone(),
-        args.right_revoked_key.clone(),
-        args.right_guest_email.clone(),
-    );
     eprintln!(
         "running the cases on {} and {} …",
         left.base_url, right.base_url
@@ -457,6 +450,42 @@ async fn diff_command(args: DiffArgs) -> ExitCode {
     };
     println!("{}", report.text_with(&errata));
     finish(&[(args.json.as_deref(), report.to_json())], report.passed())
+}
+
+/// The two sides of `diff`: each its own backend, both with the same selection and transport.
+fn diff_sides(args: &DiffArgs) -> Result<(RunConfig, RunConfig), String> {
+    let transport = args.transport.config()?;
+    let side = |url: &str,
+                key: &str,
+                secret: &Option<String>,
+                revoked: &Option<String>,
+                guest: &Option<String>| {
+        let mut config = RunConfig::new(url, key);
+        config.jwt_secret = secret.clone().filter(|s| !s.is_empty());
+        config.revoked_key = revoked.clone().filter(|s| !s.is_empty());
+        config.guest_email = guest.clone().filter(|s| !s.is_empty());
+        config.storefront_origin = args.storefront_origin.clone().filter(|s| !s.is_empty());
+        config.only.clone_from(&args.only);
+        config.skip.clone_from(&args.skip);
+        config.transport = transport.clone();
+        config
+    };
+    Ok((
+        side(
+            &args.left,
+            &args.left_key,
+            &args.left_jwt_secret,
+            &args.left_revoked_key,
+            &args.left_guest_email,
+        ),
+        side(
+            &args.right,
+            &args.right_key,
+            &args.right_jwt_secret,
+            &args.right_revoked_key,
+            &args.right_guest_email,
+        ),
+    ))
 }
 
 /// Writes the reports that were asked for, then exits 0 when the run passed and 1 when it did not.
@@ -735,6 +764,38 @@ mod tests {
         for flag in ["--rate=0", "--rate=fast", "--timeout=0"] {
             let error = target(&[flag]).err().expect(flag);
             assert_eq!(error.exit_code(), 2, "{flag}");
+        }
+    }
+
+    #[test]
+    fn diff_sends_the_access_flags_to_both_sides() {
+        let argv = [
+            "medusa-conformance",
+            "diff",
+            "--left",
+            "https://staging.example.com",
+            "--left-key",
+            "pk_l",
+            "--right",
+            "http://127.0.0.1:9000",
+            "--right-key",
+            "pk_r",
+            "--header=X-Gate: s3cret",
+            "--timeout=9",
+        ];
+        let Command::Diff(args) = Cli::try_parse_from(argv).unwrap().command else {
+            unreachable!("a diff command")
+        };
+        let (left, right) = diff_sides(&args).unwrap();
+        for side in [left, right] {
+            let names: Vec<&str> = side
+                .transport
+                .headers
+                .iter()
+                .map(|h| h.name().as_str())
+                .collect();
+            assert_eq!(names, ["x-gate"]);
+            assert_eq!(side.transport.timeout, Duration::from_secs(9));
         }
     }
 }
