@@ -579,6 +579,9 @@ async fn run_command(args: RunArgs) -> ExitCode {
         (args.junit.as_deref(), junit_xml(&report)),
     ];
     let exit = finish(&outputs, report.passed());
+    if let Some(reason) = &report.stopped {
+        return usage_error(reason);
+    }
     if report.ambiguous() {
         return usage_error(
             "the verdict depends on which release this deployment is, and its answers do not tell: \
@@ -598,6 +601,9 @@ async fn record_command(args: RecordArgs) -> ExitCode {
         Ok(report) => report,
         Err(error) => return usage_error(error),
     };
+    if let Some(reason) = &report.stopped {
+        return usage_error(format!("{reason}; nothing was recorded"));
+    }
     let skipped: Vec<&str> = report
         .cases
         .iter()

@@ -54,6 +54,10 @@ pub async fn run(config: RunConfig) -> Result<Report, RunError> {
     let (declared, strict) = (config.medusa_version, config.strict);
     let documented = config.documented.clone();
     let mut report = run_cases(config).await?;
+    if report.stopped.is_some() {
+        // The cases that did not run would make any verdict about the release or the errata partial.
+        return Ok(report);
+    }
     expectations::judge(&mut report, &Expectations::bundled(), declared, strict);
     if let Some(documented) = &documented {
         profile::judge(&mut report, documented);
@@ -116,13 +120,13 @@ pub async fn run_cases(config: RunConfig) -> Result<Report, RunError> {
         .filter(|case| state.config.selects(case.name))
         .collect();
     let mut reports = Vec::with_capacity(selected.len());
+    let mut stopped = None;
     for (index, case) in selected.iter().enumerate() {
         let report = run_case(&state, case).await;
         if let Some(reason) = state.api.failure() {
-            return Err(RunError::Interrupted {
-                during: format!("in case {}", case.name),
-                reason,
-            });
+            // A connection error is no finding: the run stops, and still cleans up what it can.
+            stopped = Some(format!("the run stopped in case {}: {reason}", case.name));
+            break;
         }
         if state.config.progress {
             eprintln!("{}", progress_line(&report, index + 1, selected.len()));
@@ -144,6 +148,7 @@ pub async fn run_cases(config: RunConfig) -> Result<Report, RunError> {
         known_issues: Vec::new(),
         cleanup,
         documentation_errata: None,
+        stopped,
     })
 }
 

@@ -53,6 +53,8 @@ pub enum DiffError {
     Left { url: String, source: RunError },
     #[error("right ({url}): {source}")]
     Right { url: String, source: RunError },
+    #[error("{url}: {reason}")]
+    Stopped { url: String, reason: String },
 }
 
 /// How one step's exchanges compare.
@@ -186,9 +188,21 @@ pub async fn run(config: DiffConfig) -> Result<DiffReport, DiffError> {
         source,
     })?;
     let right_report = right_report.map_err(|source| DiffError::Right {
-        url: right_url,
+        url: right_url.clone(),
         source,
     })?;
+    if let Some(reason) = &left_report.stopped {
+        return Err(DiffError::Stopped {
+            url: left_report.base_url.clone(),
+            reason: reason.clone(),
+        });
+    }
+    if let Some(reason) = &right_report.stopped {
+        return Err(DiffError::Stopped {
+            url: right_url,
+            reason: reason.clone(),
+        });
+    }
     Ok(compare(&left_report, &right_report, &errata))
 }
 

@@ -99,6 +99,13 @@ pub fn junit_xml(report: &Report) -> String {
         let _ = writeln!(out, "    </testcase>");
     }
     write_errata(&mut out, &errata);
+    if let Some(reason) = &report.stopped {
+        let _ = writeln!(
+            out,
+            "    <testcase classname=\"conformance\" name=\"run\">\n      <error message=\"{}\"/>\n    </testcase>",
+            escape(reason)
+        );
+    }
     out.push_str("  </testsuite>\n</testsuites>\n");
     out
 }

@@ -39,6 +39,8 @@ pub struct Report {
     pub known_issues: Vec<KnownIssue>,
     /// With Admin API access: what the run removed at its end, and what it left behind.
     pub cleanup: Option<Cleanup>,
+    /// Why the run stopped before its last case (a connection error, a timeout): the deployment was not judged.
+    pub stopped: Option<String>,
     /// With `--profile documented`: which `documentation` errata the run observed, missed, or could not check.
     #[serde(flatten)]
     pub documentation_errata: Option<ErrataVerdict>,
@@ -158,7 +160,8 @@ impl Report {
     /// Whether no check of any case that ran found a departure (known defects and contract differences
     /// allowed, unless the run was strict), and every `documentation` erratum whose steps ran was observed.
     pub fn passed(&self) -> bool {
-        self.failures().is_empty()
+        self.stopped.is_none()
+            && self.failures().is_empty()
             && self
                 .documentation_errata
                 .as_ref()
@@ -251,6 +254,7 @@ impl Report {
             known_issues: Vec::new(),
             documentation_errata: None,
             cleanup: None,
+            stopped: None,
         }
     }
 }

@@ -70,6 +70,12 @@ pub fn summary(report: &Report) -> String {
     let passed = report.count(|o| matches!(o, Outcome::Passed));
     let failed = report.count(|o| matches!(o, Outcome::Failed));
     let skipped = report.count(|o| matches!(o, Outcome::Skipped { .. }));
+    if let Some(reason) = &report.stopped {
+        let _ = writeln!(
+            out,
+            "\nSTOPPED: {reason}. The cases after it did not run; nothing was judged."
+        );
+    }
     write_release(&mut out, report);
     write_documentation_errata(&mut out, report);
     let _ = writeln!(

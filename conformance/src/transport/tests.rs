@@ -11,7 +11,7 @@ use tokio_rustls::rustls::{self, pki_types};
 use super::*;
 use crate::api::{Api, RawRequest};
 use crate::report::{curl_command, junit_xml, summary};
-use crate::{RunConfig, RunError, run};
+use crate::{RunConfig, run};
 
 /// The answer to the `n`th request (from 0) whose head is given; `None` leaves the request unanswered.
 type Script = fn(usize, &str) -> Option<String>;
@@ -341,15 +341,17 @@ async fn a_timeout_in_the_middle_of_a_run_stops_it_rather_than_failing_a_case() 
     let mut config = RunConfig::new(&server.url, "pk_test");
     config.transport.timeout = Duration::from_secs(1);
     config.only = vec!["signup.bearer".into()];
-    match run(config).await {
-        Err(error @ RunError::Interrupted { .. }) => {
-            let message = error.to_string();
-            assert!(message.contains("in case signup.bearer"), "{message}");
-            assert!(message.contains("--timeout 1 s"), "{message}");
-        }
-        Err(other) => panic!("{other}"),
-        Ok(report) => panic!("{}", summary(&report)),
-    }
+    let report = run(config).await.expect("the run starts");
+    let stopped = report.stopped.clone().expect("the run stopped");
+    assert!(stopped.contains("in case signup.bearer"), "{stopped}");
+    assert!(stopped.contains("--timeout 1 s"), "{stopped}");
+    assert!(
+        report.cases.is_empty(),
+        "the interrupted case is no finding: {}",
+        summary(&report)
+    );
+    assert!(!report.passed());
+    assert!(report.release.is_none(), "a partial run judges no release");
 }
 
 #[test]
