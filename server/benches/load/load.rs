@@ -1,7 +1,8 @@
 //! The closed loop: `concurrency` workers, each with its own connection, send the next request as soon as the
 //! previous one answered, until the deadline or the request budget is reached (whichever comes first). A unit
-//! answered 200 is done; a registration of the flood answered 503 with `Retry-After` is refused (counted apart,
-//! with its own latencies); any other answer is an error, which stops its worker and fails the run.
+//! answered 200 is done; a registration (of the flood, or of register + create past the hashing bound) answered
+//! 503 with `Retry-After` is refused (counted apart, with its own latencies); any other answer is an error, which
+//! stops its worker and fails the run.
 
 use std::{
     net::SocketAddr,
@@ -13,7 +14,7 @@ use std::{
 };
 
 use bytes::Bytes;
-use hyper::{Method, StatusCode, header::RETRY_AFTER};
+use hyper::{HeaderMap, Method, StatusCode, header::RETRY_AFTER};
 
 use crate::http::Client;
 
@@ -167,8 +168,8 @@ async fn one(
         Work::RegisterCreate { key, run } => {
             let email = format!("bench-rc-{run}-{n}@example.com");
             let body = serde_json::json!({ "email": email, "password": "benchmark-password" });
-            let (status, answer) = client
-                .send(
+            let (status, headers, answer) = client
+                .send_with_headers(
                     Method::POST,
                     "/auth/customer/emailpass/register",
                     &[],
@@ -177,6 +178,9 @@ async fn one(
                 )
                 .await
                 .map_err(|e| e.to_string())?;
+            if refused(status, &headers) {
+                return Ok(Outcome::Refused);
+            }
             expect(status, &answer, "register")?;
             let answer: serde_json::Value =
                 serde_json::from_slice(&answer).map_err(|e| e.to_string())?;
@@ -217,10 +221,7 @@ async fn one(
                 )
                 .await
                 .map_err(|e| e.to_string())?;
-            let retry_after = headers
-                .get(RETRY_AFTER)
-                .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
-            if status == StatusCode::SERVICE_UNAVAILABLE && retry_after.is_some() {
+            if refused(status, &headers) {
                 return Ok(Outcome::Refused);
             }
             expect(status, &answer, "register (flood)")?;
@@ -253,6 +254,15 @@ async fn create(
         .await
         .map_err(|e| e.to_string())?;
     expect(status, &answer, "create")
+}
+
+/// Admission control refused a registration: 503 with `Retry-After` in whole seconds (ERRATA D9).
+fn refused(status: StatusCode, headers: &HeaderMap) -> bool {
+    status == StatusCode::SERVICE_UNAVAILABLE
+        && headers
+            .get(RETRY_AFTER)
+            .and_then(|v| v.to_str().ok()?.parse::<u64>().ok())
+            .is_some()
 }
 
 fn expect(status: StatusCode, body: &[u8], what: &str) -> Result<(), String> {

@@ -310,7 +310,15 @@ async fn ours(
     let guest = format!("guest-{run}@example.com");
     app.create_guest_customer(&guest).await?;
     let began = Instant::now();
-    let status = tokio::process::Command::new(bin_dir.join("medusa-conformance"))
+    let mut conformance = tokio::process::Command::new(bin_dir.join("medusa-conformance"));
+    // run.sh exports the reference Medusa's settings (MEDUSA_ADMIN_TOKEN, …), which the conformance CLI reads:
+    // against our server it gets exactly the options below.
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("MEDUSA_") {
+            conformance.env_remove(name);
+        }
+    }
+    let status = conformance
         .args([
             "run",
             "--base-url",

@@ -100,14 +100,14 @@ impl Report {
             "Load average (1, 5, 15 min) when the measurements began: {}; when they ended: {}.\n\n",
             self.load_before, self.load_after
         );
-        out += "| scenario | c | target | req/s | p50 ms | p90 ms | p99 ms | requests | errors |\n";
-        out += "|---|---:|---|---:|---:|---:|---:|---:|---:|\n";
+        out += "| scenario | c | target | req/s | p50 ms | p90 ms | p99 ms | requests | 503 | errors |\n";
+        out += "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|\n";
         let mut rows: Vec<&Row> = self.rows.iter().collect();
         rows.sort_by_key(|r| (r.scenario, r.concurrency));
         for r in rows {
             let s = &r.stats;
             out += &format!(
-                "| {} | {} | {} | {:.1} | {:.2} | {:.2} | {:.2} | {} | {} |\n",
+                "| {} | {} | {} | {:.1} | {:.2} | {:.2} | {:.2} | {} | {} | {} |\n",
                 r.scenario,
                 r.concurrency,
                 r.target,
@@ -116,6 +116,7 @@ impl Report {
                 s.percentile_ms(90.0),
                 s.percentile_ms(99.0),
                 s.units,
+                s.refused(),
                 s.errors
             );
         }
