@@ -3,7 +3,8 @@
 //!
 //! `cargo bench -p medusa-store-server --bench load -- --help`. Loopback only; every loop is bounded by a
 //! duration and a request budget; any failed request fails the run (exit status 1): any answer but 200, except a
-//! 503 with `Retry-After` to a registration of the flood (issue 12, `flood.rs`).
+//! 503 with `Retry-After` to a registration (the flood of issue 12, `flood.rs`, or register + create past the
+//! hashing bound), which is counted apart.
 
 mod flood;
 mod http;
