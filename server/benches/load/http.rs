@@ -6,7 +6,7 @@ use std::{net::SocketAddr, time::Duration};
 use anyhow::Context;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
-use hyper::{Method, Request, StatusCode, client::conn::http1::SendRequest};
+use hyper::{HeaderMap, Method, Request, StatusCode, client::conn::http1::SendRequest};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 
@@ -66,6 +66,21 @@ impl Client {
         body: Option<Bytes>,
         timeout: Duration,
     ) -> anyhow::Result<(StatusCode, Bytes)> {
+        let (status, _, body) = self
+            .send_with_headers(method, path, headers, body, timeout)
+            .await?;
+        Ok((status, body))
+    }
+
+    /// As [`Client::send`], keeping the answer's headers (a 503's `Retry-After`).
+    pub async fn send_with_headers(
+        &mut self,
+        method: Method,
+        path: &str,
+        headers: &[(&'static str, &str)],
+        body: Option<Bytes>,
+        timeout: Duration,
+    ) -> anyhow::Result<(StatusCode, HeaderMap, Bytes)> {
         let mut request = Request::builder()
             .method(method)
             .uri(path)
@@ -79,9 +94,9 @@ impl Client {
         let request = request.body(Full::new(body.unwrap_or_default()))?;
         let exchange = async {
             let response = self.sender().await?.send_request(request).await?;
-            let status = response.status();
-            let body = response.into_body().collect().await?.to_bytes();
-            anyhow::Ok((status, body))
+            let (parts, body) = response.into_parts();
+            let body = body.collect().await?.to_bytes();
+            anyhow::Ok((parts.status, parts.headers, body))
         };
         tokio::time::timeout(timeout, exchange)
             .await

@@ -1,5 +1,8 @@
 //! The closed loop: `concurrency` workers, each with its own connection, send the next request as soon as the
-//! previous one answered, until the deadline or the request budget is reached (whichever comes first).
+//! previous one answered, until the deadline or the request budget is reached (whichever comes first). A unit
+//! answered 200 is done; a registration (of the flood, or of register + create past the hashing bound) answered
+//! 503 with `Retry-After` is refused (counted apart, with its own latencies); any other answer is an error, which
+//! stops its worker and fails the run.
 
 use std::{
     net::SocketAddr,
@@ -11,7 +14,7 @@ use std::{
 };
 
 use bytes::Bytes;
-use hyper::{Method, StatusCode};
+use hyper::{HeaderMap, Method, StatusCode, header::RETRY_AFTER};
 
 use crate::http::Client;
 
@@ -36,30 +39,63 @@ pub enum Work {
     Me { key: String, token: String },
     /// `GET /` of the constant handler.
     Constant,
+    /// `POST /auth/customer/emailpass/register` alone, with a fresh email each time: a flood past the hashing
+    /// bound, where 503 with `Retry-After` is an expected answer.
+    Register { run: String },
+}
+
+/// How a unit of work ended, short of an error.
+enum Outcome {
+    /// Answered 200.
+    Done,
+    /// Refused by admission control: 503 with a `Retry-After` header.
+    Refused,
 }
 
 #[derive(Default)]
 pub struct Stats {
+    /// Units answered 200.
     pub units: usize,
     pub errors: usize,
     pub first_error: Option<String>,
     pub elapsed: Duration,
     latencies_us: Vec<u64>,
+    refused_us: Vec<u64>,
 }
 
 impl Stats {
+    /// Units done (answered 200) per second.
     pub fn per_second(&self) -> f64 {
         self.units as f64 / self.elapsed.as_secs_f64()
     }
 
-    /// The `p`-th percentile latency in milliseconds (nearest rank).
-    pub fn percentile_ms(&self, p: f64) -> f64 {
-        if self.latencies_us.is_empty() {
-            return f64::NAN;
-        }
-        let rank = ((p / 100.0) * self.latencies_us.len() as f64).ceil() as usize;
-        self.latencies_us[rank.clamp(1, self.latencies_us.len()) - 1] as f64 / 1000.0
+    /// Every answer (done or refused) per second.
+    pub fn answers_per_second(&self) -> f64 {
+        (self.units + self.refused()) as f64 / self.elapsed.as_secs_f64()
     }
+
+    /// The `p`-th percentile latency of the units done, in milliseconds (nearest rank).
+    pub fn percentile_ms(&self, p: f64) -> f64 {
+        percentile_ms(&self.latencies_us, p)
+    }
+
+    /// Units refused with 503 and `Retry-After`.
+    pub fn refused(&self) -> usize {
+        self.refused_us.len()
+    }
+
+    /// The `p`-th percentile latency of the refusals, in milliseconds (nearest rank).
+    pub fn refused_percentile_ms(&self, p: f64) -> f64 {
+        percentile_ms(&self.refused_us, p)
+    }
+}
+
+fn percentile_ms(sorted_us: &[u64], p: f64) -> f64 {
+    if sorted_us.is_empty() {
+        return f64::NAN;
+    }
+    let rank = ((p / 100.0) * sorted_us.len() as f64).ceil() as usize;
+    sorted_us[rank.clamp(1, sorted_us.len()) - 1] as f64 / 1000.0
 }
 
 pub async fn run(addr: SocketAddr, work: Arc<Work>, concurrency: usize, limits: Limits) -> Stats {
@@ -79,9 +115,12 @@ pub async fn run(addr: SocketAddr, work: Arc<Work>, concurrency: usize, limits: 
                     }
                     let began = Instant::now();
                     match one(&work, &mut client, n, limits.request_timeout).await {
-                        Ok(()) => {
+                        Ok(Outcome::Done) => {
                             stats.units += 1;
                             stats.latencies_us.push(began.elapsed().as_micros() as u64);
+                        }
+                        Ok(Outcome::Refused) => {
+                            stats.refused_us.push(began.elapsed().as_micros() as u64);
                         }
                         Err(error) => {
                             stats.errors += 1;
@@ -104,26 +143,33 @@ pub async fn run(addr: SocketAddr, work: Arc<Work>, concurrency: usize, limits: 
         total.units += stats.units;
         total.errors += stats.errors;
         total.latencies_us.extend(stats.latencies_us);
+        total.refused_us.extend(stats.refused_us);
         if total.first_error.is_none() {
             total.first_error = stats.first_error;
         }
     }
     total.elapsed = start.elapsed();
     total.latencies_us.sort_unstable();
+    total.refused_us.sort_unstable();
     total
 }
 
-async fn one(work: &Work, client: &mut Client, n: usize, timeout: Duration) -> Result<(), String> {
+async fn one(
+    work: &Work,
+    client: &mut Client,
+    n: usize,
+    timeout: Duration,
+) -> Result<Outcome, String> {
     match work {
         Work::Create { key, tokens } => {
             let (token, email) = tokens.get(n).ok_or("no prepared token left")?;
-            create(client, key, token, email, timeout).await
+            create(client, key, token, email, timeout).await?;
         }
         Work::RegisterCreate { key, run } => {
             let email = format!("bench-rc-{run}-{n}@example.com");
             let body = serde_json::json!({ "email": email, "password": "benchmark-password" });
-            let (status, answer) = client
-                .send(
+            let (status, headers, answer) = client
+                .send_with_headers(
                     Method::POST,
                     "/auth/customer/emailpass/register",
                     &[],
@@ -132,13 +178,16 @@ async fn one(work: &Work, client: &mut Client, n: usize, timeout: Duration) -> R
                 )
                 .await
                 .map_err(|e| e.to_string())?;
+            if refused(status, &headers) {
+                return Ok(Outcome::Refused);
+            }
             expect(status, &answer, "register")?;
             let answer: serde_json::Value =
                 serde_json::from_slice(&answer).map_err(|e| e.to_string())?;
             let token = answer["token"]
                 .as_str()
                 .ok_or("register answered no token")?;
-            create(client, key, token, &email, timeout).await
+            create(client, key, token, &email, timeout).await?;
         }
         Work::Me { key, token } => {
             let bearer = format!("Bearer {token}");
@@ -150,16 +199,35 @@ async fn one(work: &Work, client: &mut Client, n: usize, timeout: Duration) -> R
                 .send(Method::GET, "/store/customers/me", &headers, None, timeout)
                 .await
                 .map_err(|e| e.to_string())?;
-            expect(status, &answer, "me")
+            expect(status, &answer, "me")?;
         }
         Work::Constant => {
             let (status, answer) = client
                 .send(Method::GET, "/", &[], None, timeout)
                 .await
                 .map_err(|e| e.to_string())?;
-            expect(status, &answer, "constant")
+            expect(status, &answer, "constant")?;
+        }
+        Work::Register { run } => {
+            let email = format!("bench-flood-{run}-{n}@example.com");
+            let body = serde_json::json!({ "email": email, "password": "benchmark-password" });
+            let (status, headers, answer) = client
+                .send_with_headers(
+                    Method::POST,
+                    "/auth/customer/emailpass/register",
+                    &[],
+                    Some(Bytes::from(body.to_string())),
+                    timeout,
+                )
+                .await
+                .map_err(|e| e.to_string())?;
+            if refused(status, &headers) {
+                return Ok(Outcome::Refused);
+            }
+            expect(status, &answer, "register (flood)")?;
         }
     }
+    Ok(Outcome::Done)
 }
 
 async fn create(
@@ -186,6 +254,15 @@ async fn create(
         .await
         .map_err(|e| e.to_string())?;
     expect(status, &answer, "create")
+}
+
+/// Admission control refused a registration: 503 with `Retry-After` in whole seconds (ERRATA D9).
+fn refused(status: StatusCode, headers: &HeaderMap) -> bool {
+    status == StatusCode::SERVICE_UNAVAILABLE
+        && headers
+            .get(RETRY_AFTER)
+            .and_then(|v| v.to_str().ok()?.parse::<u64>().ok())
+            .is_some()
 }
 
 fn expect(status: StatusCode, body: &[u8], what: &str) -> Result<(), String> {

@@ -2,8 +2,11 @@
 //! constant poem handler (the ceiling of the HTTP layer), measured in one run on one machine.
 //!
 //! `cargo bench -p medusa-store-server --bench load -- --help`. Loopback only; every loop is bounded by a
-//! duration and a request budget; any failed request fails the run (exit status 1).
+//! duration and a request budget; any failed request fails the run (exit status 1): any answer but 200, except a
+//! 503 with `Retry-After` to a registration (the flood of issue 12, `flood.rs`, or register + create past the
+//! hashing bound), which is counted apart.
 
+mod flood;
 mod http;
 mod load;
 mod prepare;
@@ -43,7 +46,7 @@ struct Args {
     #[arg(
         long,
         value_delimiter = ',',
-        default_value = "create,register-create,me"
+        default_value = "create,register-create,me,flood"
     )]
     scenarios: Vec<Scenario>,
     #[arg(long, value_delimiter = ',', default_value = "1,8,32")]
@@ -57,6 +60,15 @@ struct Args {
     /// Request budget per measurement on Medusa (its identities are prepared in its database up front).
     #[arg(long, default_value_t = 5_000)]
     medusa_max_requests: usize,
+    /// The flood scenario (our server only): workers of the steady `/me` load, alone and under the flood.
+    #[arg(long, default_value_t = 8)]
+    flood_me_concurrency: usize,
+    /// The flood scenario: workers looping registration with fresh emails, past the hashing bound.
+    #[arg(long, default_value_t = 32)]
+    flood_concurrency: usize,
+    /// The flood scenario: request budget of the flood (most answers are fast 503s); it also stops with `/me`.
+    #[arg(long, default_value_t = 1_000_000)]
+    flood_max_requests: usize,
     /// Where the release binaries are (`medusa-store-server`, `medusa-conformance`, `examples/constant`).
     #[arg(long)]
     bin_dir: Option<PathBuf>,
@@ -97,6 +109,8 @@ enum Scenario {
     Create,
     RegisterCreate,
     Me,
+    /// `GET /store/customers/me` alone, then under a registration flood (our server only).
+    Flood,
 }
 
 impl Scenario {
@@ -105,6 +119,7 @@ impl Scenario {
             Scenario::Create => "create only",
             Scenario::RegisterCreate => "register + create",
             Scenario::Me => "GET /store/customers/me",
+            Scenario::Flood => "GET /store/customers/me under a registration flood",
         }
     }
 }
@@ -197,12 +212,18 @@ async fn bench(args: Args) -> anyhow::Result<bool> {
         report.footprints.push(footprint);
     }
     let _ = std::fs::remove_dir_all(&work_dir);
+    report.load_after = report::load_average();
     let text = report.markdown();
     println!("{text}");
     if let Some(out) = &args.out {
         std::fs::write(out, &text)?;
     }
-    let errors: usize = report.rows.iter().map(|r| r.stats.errors).sum();
+    let errors: usize = report.rows.iter().map(|r| r.stats.errors).sum::<usize>()
+        + report
+            .floods
+            .iter()
+            .map(|f| f.measured.errors())
+            .sum::<usize>();
     if errors > 0 {
         eprintln!("load: {errors} request(s) failed: the run is invalid");
     }
@@ -277,6 +298,7 @@ async fn ours(
         hash,
         run,
         args.max_requests,
+        Some(measured),
         report,
     )
     .await?;
@@ -289,7 +311,15 @@ async fn ours(
     let guest = format!("guest-{run}@example.com");
     app.create_guest_customer(&guest).await?;
     let began = Instant::now();
-    let status = tokio::process::Command::new(bin_dir.join("medusa-conformance"))
+    let mut conformance = tokio::process::Command::new(bin_dir.join("medusa-conformance"));
+    // run.sh exports the reference Medusa's settings (MEDUSA_ADMIN_TOKEN, …), which the conformance CLI reads:
+    // against our server it gets exactly the options below.
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("MEDUSA_") {
+            conformance.env_remove(name);
+        }
+    }
+    let status = conformance
         .args([
             "run",
             "--base-url",
@@ -364,6 +394,7 @@ async fn medusa(
         hash,
         run,
         args.medusa_max_requests,
+        None,
         report,
     )
     .await?;
@@ -433,11 +464,19 @@ async fn scenarios(
     hash: &str,
     run: &str,
     max_requests: usize,
+    ours: Option<Measured>,
     report: &mut Report,
 ) -> anyhow::Result<()> {
     let keys = TokenKeys::new(&args.jwt_secret);
     let limits = limits(args, max_requests);
     for &scenario in &args.scenarios {
+        if scenario == Scenario::Flood {
+            match ours {
+                Some(server) => flood(args, label, addr, key, run, limits, server, report).await?,
+                None => eprintln!("load: {label}: the flood scenario measures our server only"),
+            }
+            continue;
+        }
         for &c in &args.concurrency {
             let tag = format!("{run}-{c}-{}", label.len());
             let work = match scenario {
@@ -461,12 +500,69 @@ async fn scenarios(
                         token,
                     }
                 }
+                Scenario::Flood => unreachable!("measured above"),
             };
             let stats = load::run(addr, Arc::new(work), c, limits).await;
             record(report, label, scenario.name(), c, stats);
         }
     }
     Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn flood(
+    args: &Args,
+    label: &'static str,
+    addr: std::net::SocketAddr,
+    key: &str,
+    run: &str,
+    limits: Limits,
+    server: Measured,
+    report: &mut Report,
+) -> anyhow::Result<()> {
+    let tag = format!("{run}-flood-{}", label.len());
+    let token = prepare::customer_token(&mut http::Client::new(addr), key, &tag).await?;
+    let shape = flood::Shape {
+        me_concurrency: args.flood_me_concurrency,
+        flood_concurrency: args.flood_concurrency,
+        me_limits: limits,
+        flood_max_requests: args.flood_max_requests,
+    };
+    let measured = flood::measure(addr, key, &token, &tag, shape, server).await?;
+    let (alone, flooded, flood) = (&measured.me_alone, &measured.me_flooded, &measured.flood);
+    eprintln!(
+        "load: {label:24} /me c={} p99 {:.2} ms alone, {:.2} ms under a flood of c={}: {} × 200, {} × 503 (p99 {:.2} ms), {} errors{}",
+        shape.me_concurrency,
+        alone.percentile_ms(99.0),
+        flooded.percentile_ms(99.0),
+        shape.flood_concurrency,
+        flood.units,
+        flood.refused(),
+        flood.refused_percentile_ms(99.0),
+        measured.errors(),
+        [alone, flooded, flood]
+            .iter()
+            .find_map(|s| s.first_error.as_deref())
+            .map(|e| format!(": {e}"))
+            .unwrap_or_default(),
+    );
+    report.floods.push(report::FloodRow {
+        target: label,
+        me_concurrency: shape.me_concurrency,
+        flood_concurrency: shape.flood_concurrency,
+        hash_concurrency: hash_concurrency(),
+        measured,
+    });
+    Ok(())
+}
+
+/// The server's `HASH_CONCURRENCY`: it inherits this process's environment; its default is one per core.
+fn hash_concurrency() -> usize {
+    std::env::var("HASH_CONCURRENCY")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, usize::from))
+        .max(1)
 }
 
 fn record(

@@ -115,6 +115,11 @@ impl PeakSampler {
         }
     }
 
+    /// The highest value sampled since `start` (the kernel's high-water mark may predate it).
+    pub fn sampled_peak(&self) -> u64 {
+        self.peak.load(Ordering::Relaxed)
+    }
+
     /// The peak so far (at least the kernel's high-water mark for a single process).
     pub fn peak(&self) -> u64 {
         self.peak.load(Ordering::Relaxed).max(self.measured.hwm())

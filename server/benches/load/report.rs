@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::load::Stats;
+use crate::{flood::Flood, load::Stats};
 
 pub struct Row {
     pub target: &'static str,
@@ -19,11 +19,35 @@ pub struct Footprint {
     pub conformance: Option<Duration>,
 }
 
+/// Issue 12: `/me` alone and under a registration flood, on one target.
+pub struct FloodRow {
+    pub target: &'static str,
+    pub me_concurrency: usize,
+    pub flood_concurrency: usize,
+    /// The server's `HASH_CONCURRENCY`: hashes in flight at most, 32 MiB each.
+    pub hash_concurrency: usize,
+    pub measured: Flood,
+}
+
+/// Memory of one scrypt hash at Medusa's cost: 128 · r · N = 128 · 8 · 2^15 bytes.
+const HASH_MEMORY: u64 = 32 * 1024 * 1024;
+
 pub struct Report {
     pub rows: Vec<Row>,
     pub footprints: Vec<Footprint>,
+    pub floods: Vec<FloodRow>,
     hash_time: Duration,
     cores: usize,
+    /// `/proc/loadavg` (1, 5 and 15 minutes) when the measurements began and when they ended.
+    load_before: String,
+    pub load_after: String,
+}
+
+/// The 1-, 5- and 15-minute load averages of the machine.
+pub fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg").map_or("unknown".into(), |l| {
+        l.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
+    })
 }
 
 const MEDUSA: &str = "real Medusa 2.21.2";
@@ -43,8 +67,11 @@ impl Report {
         Self {
             rows: Vec::new(),
             footprints: Vec::new(),
+            floods: Vec::new(),
             hash_time,
             cores: std::thread::available_parallelism().map_or(1, usize::from),
+            load_before: load_average(),
+            load_after: String::new(),
         }
     }
 
@@ -69,14 +96,18 @@ impl Report {
             self.hash_time.as_secs_f64() * 1e3,
             limit
         );
-        out += "| scenario | c | target | req/s | p50 ms | p90 ms | p99 ms | requests | errors |\n";
-        out += "|---|---:|---|---:|---:|---:|---:|---:|---:|\n";
+        out += &format!(
+            "Load average (1, 5, 15 min) when the measurements began: {}; when they ended: {}.\n\n",
+            self.load_before, self.load_after
+        );
+        out += "| scenario | c | target | req/s | p50 ms | p90 ms | p99 ms | requests | 503 | errors |\n";
+        out += "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|\n";
         let mut rows: Vec<&Row> = self.rows.iter().collect();
         rows.sort_by_key(|r| (r.scenario, r.concurrency));
         for r in rows {
             let s = &r.stats;
             out += &format!(
-                "| {} | {} | {} | {:.1} | {:.2} | {:.2} | {:.2} | {} | {} |\n",
+                "| {} | {} | {} | {:.1} | {:.2} | {:.2} | {:.2} | {} | {} | {} |\n",
                 r.scenario,
                 r.concurrency,
                 r.target,
@@ -85,6 +116,7 @@ impl Report {
                 s.percentile_ms(90.0),
                 s.percentile_ms(99.0),
                 s.units,
+                s.refused(),
                 s.errors
             );
         }
@@ -101,12 +133,67 @@ impl Report {
                     .map_or("—".into(), |d| format!("{:.2}", d.as_secs_f64()))
             );
         }
+        out += &self.flood_tables();
         out +=
             "\n| target (issue 6) | backend | required | measured | met |\n|---|---|---|---|---|\n";
         for ours in OURS {
             for line in self.targets(ours, limit) {
                 out += &line;
             }
+        }
+        out
+    }
+
+    /// Two tables per run: what `/me` sees, and what the flood gets.
+    fn flood_tables(&self) -> String {
+        if self.floods.is_empty() {
+            return String::new();
+        }
+        let mut out = String::from(
+            "\n| /me under a registration flood (issue 12) | /me c | flood c | req/s alone | p50 ms alone | \
+             p99 ms alone | req/s flooded | p50 ms flooded | p99 ms flooded | p99 flooded ÷ alone | within 2× |\n\
+             |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n",
+        );
+        for f in &self.floods {
+            let (alone, flooded) = (&f.measured.me_alone, &f.measured.me_flooded);
+            let ratio = flooded.percentile_ms(99.0) / alone.percentile_ms(99.0);
+            out += &format!(
+                "| {} | {} | {} | {:.1} | {:.2} | {:.2} | {:.1} | {:.2} | {:.2} | {ratio:.2} | {} |\n",
+                f.target,
+                f.me_concurrency,
+                f.flood_concurrency,
+                alone.per_second(),
+                alone.percentile_ms(50.0),
+                alone.percentile_ms(99.0),
+                flooded.per_second(),
+                flooded.percentile_ms(50.0),
+                flooded.percentile_ms(99.0),
+                if ratio <= 2.0 { "yes" } else { "**no**" },
+            );
+        }
+        out += "\n| the flood (issue 12) | flood c | answers/s | 200 | 503 | 503 p50 ms | 503 p99 ms | \
+                200 p50 ms | 200 p99 ms | errors | HASH_CONCURRENCY | RSS peak MiB | idle + 32 MiB × HASH_CONCURRENCY |\n\
+                |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+        for f in &self.floods {
+            let flood = &f.measured.flood;
+            let bound = self.footprint(f.target).map_or("—".into(), |o| {
+                mib(o.idle + f.hash_concurrency as u64 * HASH_MEMORY)
+            });
+            out += &format!(
+                "| {} | {} | {:.1} | {} | {} | {:.2} | {:.2} | {:.2} | {:.2} | {} | {} | {} | {bound} |\n",
+                f.target,
+                f.flood_concurrency,
+                flood.answers_per_second(),
+                flood.units,
+                flood.refused(),
+                flood.refused_percentile_ms(50.0),
+                flood.refused_percentile_ms(99.0),
+                flood.percentile_ms(50.0),
+                flood.percentile_ms(99.0),
+                f.measured.errors(),
+                f.hash_concurrency,
+                mib(f.measured.rss_peak),
+            );
         }
         out
     }
