@@ -167,21 +167,9 @@ async fn one(
         }
         Work::RegisterCreate { key, run } => {
             let email = format!("bench-rc-{run}-{n}@example.com");
-            let body = serde_json::json!({ "email": email, "password": "benchmark-password" });
-            let (status, headers, answer) = client
-                .send_with_headers(
-                    Method::POST,
-                    "/auth/customer/emailpass/register",
-                    &[],
-                    Some(Bytes::from(body.to_string())),
-                    timeout,
-                )
-                .await
-                .map_err(|e| e.to_string())?;
-            if refused(status, &headers) {
+            let Some(answer) = register(client, &email, "register", timeout).await? else {
                 return Ok(Outcome::Refused);
-            }
-            expect(status, &answer, "register")?;
+            };
             let answer: serde_json::Value =
                 serde_json::from_slice(&answer).map_err(|e| e.to_string())?;
             let token = answer["token"]
@@ -210,21 +198,12 @@ async fn one(
         }
         Work::Register { run } => {
             let email = format!("bench-flood-{run}-{n}@example.com");
-            let body = serde_json::json!({ "email": email, "password": "benchmark-password" });
-            let (status, headers, answer) = client
-                .send_with_headers(
-                    Method::POST,
-                    "/auth/customer/emailpass/register",
-                    &[],
-                    Some(Bytes::from(body.to_string())),
-                    timeout,
-                )
-                .await
-                .map_err(|e| e.to_string())?;
-            if refused(status, &headers) {
+            if register(client, &email, "register (flood)", timeout)
+                .await?
+                .is_none()
+            {
                 return Ok(Outcome::Refused);
             }
-            expect(status, &answer, "register (flood)")?;
         }
     }
     Ok(Outcome::Done)
@@ -271,4 +250,30 @@ fn expect(status: StatusCode, body: &[u8], what: &str) -> Result<(), String> {
     }
     let body = String::from_utf8_lossy(&body[..body.len().min(300)]);
     Err(format!("{what}: {status} {body}"))
+}
+
+/// `POST /auth/customer/emailpass/register`: the answer's body, or `None` when hashing was saturated (a 503 with
+/// `Retry-After`).
+async fn register(
+    client: &mut Client,
+    email: &str,
+    what: &str,
+    timeout: Duration,
+) -> Result<Option<Bytes>, String> {
+    let body = serde_json::json!({ "email": email, "password": "benchmark-password" });
+    let (status, headers, answer) = client
+        .send_with_headers(
+            Method::POST,
+            "/auth/customer/emailpass/register",
+            &[],
+            Some(Bytes::from(body.to_string())),
+            timeout,
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    if refused(status, &headers) {
+        return Ok(None);
+    }
+    expect(status, &answer, what)?;
+    Ok(Some(answer))
 }
