@@ -22,12 +22,7 @@ pub struct TestServer {
 impl TestServer {
     /// A server on a fresh SQLite file.
     pub async fn start() -> Self {
-        let directory = tempfile::tempdir().expect("a temporary directory");
-        let url = format!(
-            "sqlite://{}",
-            directory.path().join("medusa-store.db").display()
-        );
-        Self::start_on(&url, Some(directory)).await
+        Self::start_with(|_| {}).await
     }
 
     /// A server on a fresh PostgreSQL database, created in the cluster of `TEST_DATABASE_URL` (a role that may

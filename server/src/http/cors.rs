@@ -79,7 +79,7 @@ impl<E: Endpoint> Endpoint for CorsEndpoint<E> {
 
     async fn call(&self, request: Request) -> Result<Response> {
         let path = request.uri().path();
-        let origins = if path.starts_with("/store") {
+        let origins = if super::express_path::is_store_path(path) {
             &self.store
         } else if path.starts_with("/auth") {
             &self.auth
