@@ -1,15 +1,23 @@
 //! Admission control for password hashing. One scrypt hash at Medusa's cost takes a core for ~70 ms and 32 MiB, so
 //! a flood of register or login requests would otherwise hold every core and queue every honest login behind it.
 //! At most `concurrency` hashes run at once; at most `queue` requests wait for one, each for at most `max_wait`.
-//! Past either bound the request is refused at once with [`Error::Busy`] (503 with `Retry-After`; ERRATA D9), and
-//! nothing else the server does — creating a customer, reading it — waits on hashing.
+//! Past either bound the request is refused at once with [`Error::Busy`] (503 with `Retry-After`; ERRATA D9).
+//!
+//! Hashes run on `concurrency` dedicated threads at the lowest CPU priority (nice 19), so a request thread that
+//! wakes up preempts a hash at once: hashing takes only the CPU nothing else wants, and creating a customer or
+//! reading it does not slow down during a registration flood. On an otherwise idle server hashing is as fast.
 
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, mpsc};
 use std::time::Duration;
 
-use tokio::sync::Semaphore;
+use tokio::sync::{Semaphore, SemaphorePermit, oneshot};
 
 use crate::domain::Error;
+
+/// The nice value of the hashing threads: the lowest priority a thread may give itself.
+const HASHING_THREAD_NICE: i32 = 19;
 
 #[derive(Clone, Copy, Debug)]
 pub struct HashingLimits {
@@ -33,10 +41,14 @@ impl HashingLimits {
     }
 }
 
+type Job = Box<dyn FnOnce() + Send>;
+
 pub struct Hashing {
     slots: Semaphore,
     waiting: AtomicUsize,
     limits: HashingLimits,
+    /// Work for the hashing threads; they stop when this is dropped.
+    jobs: mpsc::Sender<Job>,
 }
 
 /// Counts a request among those waiting for as long as it waits.
@@ -48,22 +60,55 @@ impl Drop for Waiting<'_> {
     }
 }
 
-impl Hashing {
-    pub fn new(limits: HashingLimits) -> Self {
-        Self {
-            slots: Semaphore::new(limits.concurrency.max(1)),
-            waiting: AtomicUsize::new(0),
-            limits,
-        }
-    }
+/// A request's hash slot, taken before anything else the request does costs the server: hashes run through it, and
+/// the slot frees when it is dropped.
+pub struct Admitted<'a> {
+    _slot: SemaphorePermit<'a>,
+    jobs: &'a mpsc::Sender<Job>,
+}
 
-    /// Runs `work` (a hash or a verification) on a blocking thread once a slot is free, or refuses at once.
+impl Admitted<'_> {
+    /// Runs `work` (a hash or a verification) on a hashing thread.
     pub async fn run<T: Send + 'static>(
         &self,
         work: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, Error> {
-        let permit = match self.slots.try_acquire() {
-            Ok(permit) => permit,
+        let (done, result) = oneshot::channel();
+        self.jobs
+            .send(Box::new(move || {
+                done.send(work()).ok();
+            }))
+            .map_err(|_| anyhow::anyhow!("the hashing threads have stopped"))?;
+        Ok(result
+            .await
+            .map_err(|_| anyhow::anyhow!("a hash panicked"))?)
+    }
+}
+
+impl Hashing {
+    pub fn new(limits: HashingLimits) -> Self {
+        let concurrency = limits.concurrency.max(1);
+        let (jobs, queue) = mpsc::channel::<Job>();
+        let queue = Arc::new(Mutex::new(queue));
+        for index in 0..concurrency {
+            let queue = queue.clone();
+            std::thread::Builder::new()
+                .name(format!("hashing-{index}"))
+                .spawn(move || hashing_thread(&queue))
+                .expect("a hashing thread starts");
+        }
+        Self {
+            slots: Semaphore::new(concurrency),
+            waiting: AtomicUsize::new(0),
+            limits,
+            jobs,
+        }
+    }
+
+    /// Takes a hash slot, waiting in the bounded queue for at most `max_wait`, or refuses at once.
+    pub async fn admit(&self) -> Result<Admitted<'_>, Error> {
+        let slot = match self.slots.try_acquire() {
+            Ok(slot) => slot,
             Err(_) => {
                 if self.waiting.fetch_add(1, Ordering::AcqRel) >= self.limits.queue {
                     self.waiting.fetch_sub(1, Ordering::AcqRel);
@@ -71,16 +116,15 @@ impl Hashing {
                 }
                 let _waiting = Waiting(&self.waiting);
                 match tokio::time::timeout(self.limits.max_wait, self.slots.acquire()).await {
-                    Ok(permit) => permit.map_err(anyhow::Error::from)?,
+                    Ok(slot) => slot.map_err(anyhow::Error::from)?,
                     Err(_) => return Err(self.busy()),
                 }
             }
         };
-        let result = tokio::task::spawn_blocking(work)
-            .await
-            .map_err(anyhow::Error::from)?;
-        drop(permit);
-        Ok(result)
+        Ok(Admitted {
+            _slot: slot,
+            jobs: &self.jobs,
+        })
     }
 
     /// How long a refused client should wait: about the time the queue takes to drain.
@@ -91,12 +135,37 @@ impl Hashing {
     }
 }
 
+/// Lowers its own priority, then runs jobs until the [`Hashing`] that feeds it is dropped.
+fn hashing_thread(queue: &Mutex<mpsc::Receiver<Job>>) {
+    // On Linux a thread id names one thread to `setpriority`, so this lowers this thread only.
+    if let Err(error) =
+        rustix::process::setpriority_process(Some(rustix::thread::gettid()), HASHING_THREAD_NICE)
+    {
+        tracing::warn!(%error, "could not lower the priority of a hashing thread");
+    }
+    loop {
+        let job = match queue.lock() {
+            Ok(receiver) => receiver.recv(),
+            Err(_) => return,
+        };
+        let Ok(job) = job else { return };
+        // A panicking hash drops its answer channel (the request fails); the thread keeps serving.
+        catch_unwind(AssertUnwindSafe(job)).ok();
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
-    use std::sync::mpsc;
-
     use super::*;
+
+    impl Hashing {
+        async fn run<T: Send + 'static>(
+            &self,
+            work: impl FnOnce() -> T + Send + 'static,
+        ) -> Result<T, Error> {
+            self.admit().await?.run(work).await
+        }
+    }
 
     fn limits(queue: usize, max_wait_ms: u64) -> HashingLimits {
         HashingLimits {
@@ -157,5 +226,24 @@ mod tests {
         });
         release.send(()).expect("the occupying work waits");
         assert_eq!(queued.await.expect("joined").expect("admitted"), 42);
+    }
+
+    #[tokio::test]
+    async fn hashes_run_at_the_lowest_priority() {
+        let hashing = Hashing::new(limits(0, 1_000));
+        let nice = hashing
+            .run(|| rustix::process::getpriority_process(Some(rustix::thread::gettid())))
+            .await
+            .expect("admitted")
+            .expect("the priority is readable");
+        assert_eq!(nice, HASHING_THREAD_NICE);
+    }
+
+    #[tokio::test]
+    async fn a_panicking_hash_fails_its_request_and_the_next_one_runs() {
+        let hashing = Hashing::new(limits(0, 1_000));
+        let panicked = hashing.run(|| panic!("a hash panicked")).await;
+        assert!(panicked.is_err());
+        assert_eq!(hashing.run(|| 7).await.expect("admitted"), 7);
     }
 }

@@ -25,10 +25,25 @@ pub struct Shape {
     pub me_concurrency: usize,
     /// Workers of the registration flood, each looping register with a fresh email.
     pub flood_concurrency: usize,
+    /// What the flood sends.
+    pub flood_of: FloodOf,
+    /// Requests a second the flood offers (each worker its share, open loop); `None`: each worker sends the
+    /// next as soon as the previous one answered, as a client that ignores `Retry-After` does.
+    pub flood_rate: Option<f64>,
     /// Bounds of each `/me` measurement.
     pub me_limits: Limits,
     /// Request budget of the flood (its duration is `/me`'s plus the warm-up).
     pub flood_max_requests: usize,
+}
+
+/// What a flood sends.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum FloodOf {
+    /// Registrations with fresh emails: past the hashing bound, most are answered 503.
+    Registrations,
+    /// `GET /health`: the control, a flood of requests that hash nothing, to tell what any flood of requests
+    /// costs `/me` from what hashing costs it.
+    Health,
 }
 
 pub struct Flood {
@@ -65,10 +80,16 @@ pub async fn measure(
     let flood_limits = Limits {
         duration: WARM_UP + shape.me_limits.duration,
         max_requests: shape.flood_max_requests,
+        pace: shape
+            .flood_rate
+            .map(|rate| Duration::from_secs_f64(shape.flood_concurrency as f64 / rate)),
         ..shape.me_limits
     };
-    let work = Arc::new(Work::Register {
-        run: run.to_owned(),
+    let work = Arc::new(match shape.flood_of {
+        FloodOf::Registrations => Work::Register {
+            run: run.to_owned(),
+        },
+        FloodOf::Health => Work::Health,
     });
     let (done, flood) = tokio::sync::oneshot::channel();
     let concurrency = shape.flood_concurrency;

@@ -24,6 +24,9 @@ pub struct Limits {
     pub duration: Duration,
     pub max_requests: usize,
     pub request_timeout: Duration,
+    /// Open loop: each worker sends at most one request per this interval (a slow answer skips the missed
+    /// sends, it never bursts). `None`: the next request goes as soon as the previous one answered.
+    pub pace: Option<Duration>,
 }
 
 /// What one unit of work is. Each unit counts once in the statistics.
@@ -39,6 +42,8 @@ pub enum Work {
     Me { key: String, token: String },
     /// `GET /` of the constant handler.
     Constant,
+    /// `GET /health` of our server: the cheapest request it answers, for a flood that hashes nothing.
+    Health,
     /// `POST /auth/customer/emailpass/register` alone, with a fresh email each time: a flood past the hashing
     /// bound, where 503 with `Retry-After` is an expected answer.
     Register { run: String },
@@ -108,7 +113,15 @@ pub async fn run(addr: SocketAddr, work: Arc<Work>, concurrency: usize, limits: 
             tokio::spawn(async move {
                 let mut client = Client::new(addr);
                 let mut stats = Stats::default();
+                let mut pace = limits.pace.map(|interval| {
+                    let mut pace = tokio::time::interval(interval);
+                    pace.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+                    pace
+                });
                 while Instant::now() < deadline {
+                    if let Some(pace) = pace.as_mut() {
+                        pace.tick().await;
+                    }
                     let n = tickets.fetch_add(1, Ordering::Relaxed);
                     if n >= limits.max_requests {
                         break;
@@ -195,6 +208,13 @@ async fn one(
                 .await
                 .map_err(|e| e.to_string())?;
             expect(status, &answer, "constant")?;
+        }
+        Work::Health => {
+            let (status, answer) = client
+                .send(Method::GET, "/health", &[], None, timeout)
+                .await
+                .map_err(|e| e.to_string())?;
+            expect(status, &answer, "health")?;
         }
         Work::Register { run } => {
             let email = format!("bench-flood-{run}-{n}@example.com");

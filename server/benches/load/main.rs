@@ -66,6 +66,14 @@ struct Args {
     /// The flood scenario: workers looping registration with fresh emails, past the hashing bound.
     #[arg(long, default_value_t = 32)]
     flood_concurrency: usize,
+    /// The flood scenario: registrations a second the flood offers, one measurement each; `0` is a flood as fast
+    /// as the answers come (a client that ignores `Retry-After`).
+    #[arg(long, value_delimiter = ',', default_value = "0,250,1000")]
+    flood_rates: Vec<f64>,
+    /// The flood scenario: also measure `/me` under an unpaced flood of `GET /health` (hashes nothing), the
+    /// control that shows what any flood of requests costs `/me` on this machine.
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+    flood_control: bool,
     /// The flood scenario: request budget of the flood (most answers are fast 503s); it also stops with `/me`.
     #[arg(long, default_value_t = 1_000_000)]
     flood_max_requests: usize,
@@ -451,6 +459,7 @@ fn limits(args: &Args, max_requests: usize) -> Limits {
         duration: Duration::from_secs_f64(args.duration_secs),
         max_requests,
         request_timeout: Duration::from_secs(60),
+        pace: None,
     }
 }
 
@@ -520,39 +529,51 @@ async fn flood(
     server: Measured,
     report: &mut Report,
 ) -> anyhow::Result<()> {
-    let tag = format!("{run}-flood-{}", label.len());
-    let token = prepare::customer_token(&mut http::Client::new(addr), key, &tag).await?;
-    let shape = flood::Shape {
-        me_concurrency: args.flood_me_concurrency,
-        flood_concurrency: args.flood_concurrency,
-        me_limits: limits,
-        flood_max_requests: args.flood_max_requests,
-    };
-    let measured = flood::measure(addr, key, &token, &tag, shape, server).await?;
-    let (alone, flooded, flood) = (&measured.me_alone, &measured.me_flooded, &measured.flood);
-    eprintln!(
-        "load: {label:24} /me c={} p99 {:.2} ms alone, {:.2} ms under a flood of c={}: {} × 200, {} × 503 (p99 {:.2} ms), {} errors{}",
-        shape.me_concurrency,
-        alone.percentile_ms(99.0),
-        flooded.percentile_ms(99.0),
-        shape.flood_concurrency,
-        flood.units,
-        flood.refused(),
-        flood.refused_percentile_ms(99.0),
-        measured.errors(),
-        [alone, flooded, flood]
-            .iter()
-            .find_map(|s| s.first_error.as_deref())
-            .map(|e| format!(": {e}"))
-            .unwrap_or_default(),
-    );
-    report.floods.push(report::FloodRow {
-        target: label,
-        me_concurrency: shape.me_concurrency,
-        flood_concurrency: shape.flood_concurrency,
-        hash_concurrency: hash_concurrency(),
-        measured,
-    });
+    let registrations = args
+        .flood_rates
+        .iter()
+        .map(|&rate| (flood::FloodOf::Registrations, rate));
+    let control = args.flood_control.then_some((flood::FloodOf::Health, 0.0));
+    for (index, (flood_of, rate)) in registrations.chain(control).enumerate() {
+        let tag = format!("{run}-flood-{}-{index}", label.len());
+        let token = prepare::customer_token(&mut http::Client::new(addr), key, &tag).await?;
+        let shape = flood::Shape {
+            me_concurrency: args.flood_me_concurrency,
+            flood_concurrency: args.flood_concurrency,
+            flood_of,
+            flood_rate: (rate > 0.0).then_some(rate),
+            me_limits: limits,
+            flood_max_requests: args.flood_max_requests,
+        };
+        let measured = flood::measure(addr, key, &token, &tag, shape, server).await?;
+        let (alone, flooded, flood) = (&measured.me_alone, &measured.me_flooded, &measured.flood);
+        eprintln!(
+            "load: {label:24} /me c={} p99 {:.2} ms alone, {:.2} ms under a flood of c={}, {}: {} × 200, {} × 503 (p99 {:.2} ms), {} errors{}",
+            shape.me_concurrency,
+            alone.percentile_ms(99.0),
+            flooded.percentile_ms(99.0),
+            shape.flood_concurrency,
+            report::flood_label(shape.flood_of, shape.flood_rate),
+            flood.units,
+            flood.refused(),
+            flood.refused_percentile_ms(99.0),
+            measured.errors(),
+            [alone, flooded, flood]
+                .iter()
+                .find_map(|s| s.first_error.as_deref())
+                .map(|e| format!(": {e}"))
+                .unwrap_or_default(),
+        );
+        report.floods.push(report::FloodRow {
+            target: label,
+            me_concurrency: shape.me_concurrency,
+            flood_concurrency: shape.flood_concurrency,
+            flood_of: shape.flood_of,
+            flood_rate: shape.flood_rate,
+            hash_concurrency: hash_concurrency(),
+            measured,
+        });
+    }
     Ok(())
 }
 

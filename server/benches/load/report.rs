@@ -2,7 +2,10 @@
 
 use std::time::Duration;
 
-use crate::{flood::Flood, load::Stats};
+use crate::{
+    flood::{Flood, FloodOf},
+    load::Stats,
+};
 
 pub struct Row {
     pub target: &'static str,
@@ -24,9 +27,21 @@ pub struct FloodRow {
     pub target: &'static str,
     pub me_concurrency: usize,
     pub flood_concurrency: usize,
+    pub flood_of: FloodOf,
+    /// Requests a second the flood offered; `None`: as fast as the answers came.
+    pub flood_rate: Option<f64>,
     /// The server's `HASH_CONCURRENCY`: hashes in flight at most, 32 MiB each.
     pub hash_concurrency: usize,
     pub measured: Flood,
+}
+
+/// What a flood sent and how it was paced, for the tables and the log.
+pub fn flood_label(flood_of: FloodOf, rate: Option<f64>) -> String {
+    let pace = rate.map_or("unpaced".into(), |rate| format!("{rate:.0}/s"));
+    match flood_of {
+        FloodOf::Registrations => format!("register, {pace}"),
+        FloodOf::Health => format!("`GET /health`, {pace} (control)"),
+    }
 }
 
 /// Memory of one scrypt hash at Medusa's cost: 128 · r · N = 128 · 8 · 2^15 bytes.
@@ -150,18 +165,19 @@ impl Report {
             return String::new();
         }
         let mut out = String::from(
-            "\n| /me under a registration flood (issue 12) | /me c | flood c | req/s alone | p50 ms alone | \
+            "\n| /me under a registration flood (issue 12) | /me c | flood c | flood | req/s alone | p50 ms alone | \
              p99 ms alone | req/s flooded | p50 ms flooded | p99 ms flooded | p99 flooded ÷ alone | within 2× |\n\
-             |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n",
+             |---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---|\n",
         );
         for f in &self.floods {
             let (alone, flooded) = (&f.measured.me_alone, &f.measured.me_flooded);
             let ratio = flooded.percentile_ms(99.0) / alone.percentile_ms(99.0);
             out += &format!(
-                "| {} | {} | {} | {:.1} | {:.2} | {:.2} | {:.1} | {:.2} | {:.2} | {ratio:.2} | {} |\n",
+                "| {} | {} | {} | {} | {:.1} | {:.2} | {:.2} | {:.1} | {:.2} | {:.2} | {ratio:.2} | {} |\n",
                 f.target,
                 f.me_concurrency,
                 f.flood_concurrency,
+                flood_label(f.flood_of, f.flood_rate),
                 alone.per_second(),
                 alone.percentile_ms(50.0),
                 alone.percentile_ms(99.0),
@@ -171,18 +187,19 @@ impl Report {
                 if ratio <= 2.0 { "yes" } else { "**no**" },
             );
         }
-        out += "\n| the flood (issue 12) | flood c | answers/s | 200 | 503 | 503 p50 ms | 503 p99 ms | \
+        out += "\n| the flood (issue 12) | flood c | flood | answers/s | 200 | 503 | 503 p50 ms | 503 p99 ms | \
                 200 p50 ms | 200 p99 ms | errors | HASH_CONCURRENCY | RSS peak MiB | idle + 32 MiB × HASH_CONCURRENCY |\n\
-                |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+                |---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
         for f in &self.floods {
             let flood = &f.measured.flood;
             let bound = self.footprint(f.target).map_or("—".into(), |o| {
                 mib(o.idle + f.hash_concurrency as u64 * HASH_MEMORY)
             });
             out += &format!(
-                "| {} | {} | {:.1} | {} | {} | {:.2} | {:.2} | {:.2} | {:.2} | {} | {} | {} | {bound} |\n",
+                "| {} | {} | {} | {:.1} | {} | {} | {:.2} | {:.2} | {:.2} | {:.2} | {} | {} | {} | {bound} |\n",
                 f.target,
                 f.flood_concurrency,
+                flood_label(f.flood_of, f.flood_rate),
                 flood.answers_per_second(),
                 flood.units,
                 flood.refused(),
