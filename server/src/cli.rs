@@ -16,7 +16,7 @@ pub async fn keys(app: &App, command: KeysCommand, out: &mut impl Write) -> anyh
             writeln!(out, "{}", key.token)?;
         }
         KeysCommand::List => {
-            for key in app.store().publishable_keys().await? {
+            for key in app.publishable_keys().await? {
                 let state = key.revoked_at.map_or("active".to_owned(), |at| {
                     format!("revoked {}", at.to_rfc3339())
                 });
@@ -24,11 +24,7 @@ pub async fn keys(app: &App, command: KeysCommand, out: &mut impl Write) -> anyh
             }
         }
         KeysCommand::Revoke { id_or_token } => {
-            match app
-                .store()
-                .revoke_publishable_key(&id_or_token, chrono::Utc::now())
-                .await?
-            {
+            match app.revoke_publishable_key(&id_or_token).await? {
                 Some(key) => writeln!(out, "{}\trevoked", key.id)?,
                 None => anyhow::bail!("no publishable key has the id or token {id_or_token}"),
             }
@@ -60,7 +56,7 @@ pub async fn customers(
                 "no email to delete: give emails or --created-by"
             );
             for email in emails {
-                let deleted = app.store().delete_sign_up(&email).await?;
+                let deleted = app.delete_sign_up(&email).await?;
                 writeln!(
                     out,
                     "{email}\t{} identity, {} customer(s) deleted",

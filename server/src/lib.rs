@@ -149,7 +149,7 @@ async fn sweep_expired_sessions(app: Arc<App>, period: Duration) {
 
 /// A fresh database gets one key, logged, so that the flow can be tried straight away.
 async fn ensure_a_publishable_key(app: &App) -> anyhow::Result<()> {
-    if app.store().publishable_keys().await?.is_empty() {
+    if app.publishable_keys().await?.is_empty() {
         let key = app
             .create_publishable_key("Default publishable key")
             .await?;

@@ -46,6 +46,18 @@ fn the_served_spec_matches_the_contract_operation_by_operation() {
 }
 
 #[test]
+fn the_contract_states_the_email_rule_the_server_enforces() {
+    let contract = contract();
+    let pattern =
+        &contract["components"]["schemas"]["StoreCreateCustomer"]["properties"]["email"]["pattern"];
+    assert_eq!(
+        pattern.as_str(),
+        Some(medusa_store_server::domain::email::PATTERN),
+        "StoreCreateCustomer.email's pattern in openapi/store.openapi.yaml must be server/src/domain/email.rs's PATTERN"
+    );
+}
+
+#[test]
 fn the_comparison_notices_a_changed_response() {
     let mut tampered = served();
     tampered["paths"]["/store/customers"]["post"]["responses"]

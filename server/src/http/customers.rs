@@ -9,7 +9,7 @@ use super::{
     response::Reply,
     schemas::{StoreCreateCustomer, StoreCustomerResponse},
 };
-use crate::app::{App, CustomerActor, Registration};
+use crate::app::App;
 
 pub struct CustomersApi {
     pub app: std::sync::Arc<App>,
@@ -38,12 +38,9 @@ impl CustomersApi {
         let body = body.value;
         async {
             let body = body?;
-            self.app.check_publishable_key(key.0.as_deref()).await?;
-            let context = self
-                .app
-                .authenticate(&auth.credentials, Registration::Allowed, CustomerActor)
-                .await?;
-            self.app.create_customer(&context, &body, &query.0).await
+            self.app
+                .create_customer(key.0.as_deref(), &auth.credentials, &body, &query.0)
+                .await
         }
         .await
         .into()
@@ -62,15 +59,9 @@ impl CustomersApi {
         #[oai(name = "locale")] _locale: DeclaredQuery,
         auth: Auth<SessionOrBearer>,
     ) -> Reply<StoreCustomerResponse, GetCustomerErrors> {
-        async {
-            self.app.check_publishable_key(key.0.as_deref()).await?;
-            let context = self
-                .app
-                .authenticate(&auth.credentials, Registration::Refused, CustomerActor)
-                .await?;
-            self.app.me(&context, &query.0).await
-        }
-        .await
-        .into()
+        self.app
+            .me(key.0.as_deref(), &auth.credentials, &query.0)
+            .await
+            .into()
     }
 }

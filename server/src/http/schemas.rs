@@ -69,9 +69,6 @@ fn object(nullable: bool) -> MetaSchema {
     }
 }
 
-/// zod's email rule (Medusa's), without look-ahead: no leading, trailing or doubled dot before the `@`.
-pub const EMAIL_PATTERN: &str = r"^([A-Za-z0-9_'+-]+\.)*[A-Za-z0-9_'+-]*[A-Za-z0-9_+-]@([A-Za-z0-9][A-Za-z0-9-]*\.)+[A-Za-z]{2,}$";
-
 schema_value!(
     /// A string that may be null.
     NullableString, string(None, true)
@@ -81,7 +78,7 @@ pub const NO_NUL_PATTERN: &str = r"^[^\u0000]*$";
 
 schema_value!(
     /// An email address, as Medusa accepts it.
-    NewEmailString, MetaSchema { pattern: Some(EMAIL_PATTERN.into()), ..string(None, false) }
+    NewEmailString, MetaSchema { pattern: Some(crate::domain::email::PATTERN.into()), ..string(None, false) }
 );
 schema_value!(
     /// Text without the NUL character, or null.

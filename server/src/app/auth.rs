@@ -1,18 +1,14 @@
-//! The application: each route's behaviour as Medusa's middlewares, route handlers and workflows produce it,
-//! in Medusa's order of checks. Handlers call one method each.
+//! Identities, tokens and sessions: register, login, refresh, cookie sessions, and Medusa's `authenticate`
+//! middleware that turns a request's credentials into an auth context.
 
-use std::sync::Arc;
-
-use chrono::{DateTime, Duration, Utc};
+use chrono::{Duration, Utc};
 use rand::RngCore;
 use serde_json::{Value, json};
 
-use crate::domain::{
-    AuthContext, Customer, Error, FieldSelection, NewCustomer, TokenKeys, jsonb, new_id, password,
-    query, token::TokenSubject,
-};
-use crate::hashing::{Admitted, Hashing, HashingLimits};
-use crate::store::{AuthIdentity, CreateCustomerOutcome, PublishableKey, Session, Store};
+use super::App;
+use crate::domain::{AuthContext, Error, new_id, password, token::TokenSubject};
+use crate::hashing::Admitted;
+use crate::store::{AuthIdentity, Session};
 
 /// How long a cookie session lives: Medusa's `sessionOptions.ttl` default of ten hours.
 pub const SESSION_TTL_SECS: i64 = 10 * 60 * 60;
@@ -33,52 +29,32 @@ pub enum Registration {
     Refused,
 }
 
-pub struct App {
-    store: Arc<dyn Store>,
-    tokens: TokenKeys,
-    /// Password hashing, bounded: see [`Hashing`].
-    hashing: Hashing,
-    /// At most this many live sessions per identity: a new one drops the oldest.
-    sessions_per_identity: usize,
+/// Which actor types a route accepts.
+pub trait ActorFilter: Copy {
+    fn permits(&self, actor_type: &str) -> bool;
 }
 
-/// The bounds an application works within.
-#[derive(Clone, Copy, Debug)]
-pub struct Limits {
-    pub hashing: HashingLimits,
-    pub sessions_per_identity: usize,
-}
+/// Medusa's `"customer"`.
+#[derive(Clone, Copy)]
+pub struct CustomerActor;
 
-impl Default for Limits {
-    fn default() -> Self {
-        Self {
-            hashing: HashingLimits::for_this_machine(),
-            sessions_per_identity: DEFAULT_SESSIONS_PER_IDENTITY,
-        }
+impl ActorFilter for CustomerActor {
+    fn permits(&self, actor_type: &str) -> bool {
+        actor_type == "customer"
     }
 }
 
-/// Medusa keeps every session until it expires; a bound keeps one identity from filling the table.
-pub const DEFAULT_SESSIONS_PER_IDENTITY: usize = 20;
+/// Medusa's `"*"`.
+#[derive(Clone, Copy)]
+pub struct AnyActor;
+
+impl ActorFilter for AnyActor {
+    fn permits(&self, _: &str) -> bool {
+        true
+    }
+}
 
 impl App {
-    pub fn new(store: Arc<dyn Store>, jwt_secret: &str) -> Self {
-        Self::with_limits(store, jwt_secret, Limits::default())
-    }
-
-    pub fn with_limits(store: Arc<dyn Store>, jwt_secret: &str, limits: Limits) -> Self {
-        Self {
-            store,
-            tokens: TokenKeys::new(jwt_secret),
-            hashing: Hashing::new(limits.hashing),
-            sessions_per_identity: limits.sessions_per_identity.max(1),
-        }
-    }
-
-    pub fn store(&self) -> &Arc<dyn Store> {
-        &self.store
-    }
-
     fn issue_token(&self, identity: &AuthIdentity) -> String {
         let subject = TokenSubject {
             auth_identity_id: &identity.id,
@@ -237,7 +213,7 @@ impl App {
     }
 
     /// Medusa's `authenticate("customer", ["session", "bearer"])`: the session wins over the bearer token.
-    pub async fn authenticate(
+    pub(super) async fn authenticate(
         &self,
         credentials: &Credentials,
         registration: Registration,
@@ -291,145 +267,6 @@ impl App {
             .then(|| self.tokens.verify(token))
             .flatten()
     }
-
-    /// `POST /store/customers`, after the publishable key and the credentials were checked.
-    pub async fn create_customer(
-        &self,
-        context: &AuthContext,
-        body: &Value,
-        query_pairs: &[(String, String)],
-    ) -> Result<Value, Error> {
-        let new_customer = NewCustomer::from_body(body)?;
-        let fields = query::select_fields(query_pairs)?;
-        if !context.actor_id().is_empty() {
-            return Err(Error::invalid_data(
-                "Request already authenticated as a customer.",
-            ));
-        }
-        let email = new_customer.required_email()?.to_owned();
-        let now = now_in_millis();
-        let customer = Customer {
-            id: new_id("cus"),
-            email: Some(email.clone()),
-            company_name: new_customer.company_name,
-            first_name: new_customer.first_name,
-            last_name: new_customer.last_name,
-            phone: new_customer.phone,
-            metadata: new_customer.metadata.map(jsonb::normalize_object),
-            has_account: true,
-            created_at: now,
-            updated_at: now,
-            deleted_at: None,
-        };
-        match self
-            .store
-            .create_customer_for_identity(context.auth_identity_id(), &customer)
-            .await?
-        {
-            CreateCustomerOutcome::Created => {}
-            CreateCustomerOutcome::EmailHasAccount => {
-                return Err(Error::Duplicate(
-                    "Customer with this email already has an account".into(),
-                ));
-            }
-            CreateCustomerOutcome::IdentityMissing => {
-                return Err(Error::NotFound(format!(
-                    "AuthIdentity with id: {} was not found",
-                    context.auth_identity_id()
-                )));
-            }
-            CreateCustomerOutcome::IdentityLinked => {
-                return Err(Error::invalid_data(
-                    "The identity of this token already has a customer. Log in to get a token for it.",
-                ));
-            }
-        }
-        Ok(json!({ "customer": FieldSelection::parse(fields.as_deref()).render(&customer) }))
-    }
-
-    /// `GET /store/customers/me`, after the publishable key and the credentials were checked.
-    pub async fn me(
-        &self,
-        context: &AuthContext,
-        query_pairs: &[(String, String)],
-    ) -> Result<Value, Error> {
-        let fields = query::select_fields(query_pairs)?;
-        let id = context.actor_id();
-        let customer = self
-            .store
-            .customer(id)
-            .await?
-            .ok_or_else(|| Error::NotFound(format!("Customer with id: {id} was not found")))?;
-        Ok(json!({ "customer": FieldSelection::parse(fields.as_deref()).render(&customer) }))
-    }
-
-    /// Creates a publishable key (`keys create`, and the first start on an empty database).
-    pub async fn create_publishable_key(&self, title: &str) -> Result<PublishableKey, Error> {
-        let mut secret = [0u8; 32];
-        rand::rng().fill_bytes(&mut secret);
-        let key = PublishableKey {
-            id: new_id("apk"),
-            token: format!("pk_{}", hex::encode(secret)),
-            title: title.to_owned(),
-            created_at: now_in_millis(),
-            revoked_at: None,
-        };
-        self.store.insert_publishable_key(&key).await?;
-        Ok(key)
-    }
-
-    /// Creates a customer without an account, as Medusa's admin API does (`customers create-guest`).
-    pub async fn create_guest_customer(&self, email: &str) -> Result<Option<Customer>, Error> {
-        let now = now_in_millis();
-        let customer = Customer {
-            id: new_id("cus"),
-            email: Some(email.to_owned()),
-            company_name: None,
-            first_name: None,
-            last_name: None,
-            phone: None,
-            metadata: None,
-            has_account: false,
-            created_at: now,
-            updated_at: now,
-            deleted_at: None,
-        };
-        Ok(self
-            .store
-            .insert_guest_customer(&customer)
-            .await?
-            .then_some(customer))
-    }
-}
-
-/// Which actor types a route accepts.
-pub trait ActorFilter: Copy {
-    fn permits(&self, actor_type: &str) -> bool;
-}
-
-/// Medusa's `"customer"`.
-#[derive(Clone, Copy)]
-pub struct CustomerActor;
-
-impl ActorFilter for CustomerActor {
-    fn permits(&self, actor_type: &str) -> bool {
-        actor_type == "customer"
-    }
-}
-
-/// Medusa's `"*"`.
-#[derive(Clone, Copy)]
-pub struct AnyActor;
-
-impl ActorFilter for AnyActor {
-    fn permits(&self, _: &str) -> bool {
-        true
-    }
-}
-
-fn now_in_millis() -> DateTime<Utc> {
-    let now = Utc::now();
-    DateTime::from_timestamp_millis(now.timestamp_millis()).unwrap_or(now)
 }
 
 /// The emailpass provider's checks, in its order: the password first, then the email.

@@ -1,0 +1,94 @@
+//! The customer of a sign-up: creating it for a registration token, and reading it back.
+
+use serde_json::{Value, json};
+
+use super::{App, Credentials, CustomerActor, Registration};
+use crate::domain::{AuthContext, Customer, Error, FieldSelection, NewCustomer, jsonb, query};
+use crate::store::CreateCustomerOutcome;
+
+impl App {
+    /// `POST /store/customers`: a registration token will do (its `actor_id` must even be empty).
+    pub async fn create_customer(
+        &self,
+        publishable_key: Option<&str>,
+        credentials: &Credentials,
+        body: &Value,
+        query_pairs: &[(String, String)],
+    ) -> Result<Value, Error> {
+        let context = self
+            .customer_route(publishable_key, credentials, Registration::Allowed)
+            .await?;
+        let new_customer = NewCustomer::from_body(body)?;
+        let fields = query::select_fields(query_pairs)?;
+        if !context.actor_id().is_empty() {
+            return Err(Error::invalid_data(
+                "Request already authenticated as a customer.",
+            ));
+        }
+        let email = new_customer.required_email()?.to_owned();
+        let customer = Customer {
+            company_name: new_customer.company_name,
+            first_name: new_customer.first_name,
+            last_name: new_customer.last_name,
+            phone: new_customer.phone,
+            metadata: new_customer.metadata.map(jsonb::normalize_object),
+            ..super::new_customer(email, true)
+        };
+        match self
+            .store
+            .create_customer_for_identity(context.auth_identity_id(), &customer)
+            .await?
+        {
+            CreateCustomerOutcome::Created => {}
+            CreateCustomerOutcome::EmailHasAccount => {
+                return Err(Error::Duplicate(
+                    "Customer with this email already has an account".into(),
+                ));
+            }
+            CreateCustomerOutcome::IdentityMissing => {
+                return Err(Error::NotFound(format!(
+                    "AuthIdentity with id: {} was not found",
+                    context.auth_identity_id()
+                )));
+            }
+            CreateCustomerOutcome::IdentityLinked => {
+                return Err(Error::invalid_data(
+                    "The identity of this token already has a customer. Log in to get a token for it.",
+                ));
+            }
+        }
+        Ok(json!({ "customer": FieldSelection::parse(fields.as_deref()).render(&customer) }))
+    }
+
+    /// `GET /store/customers/me`: the token of an existing customer only.
+    pub async fn me(
+        &self,
+        publishable_key: Option<&str>,
+        credentials: &Credentials,
+        query_pairs: &[(String, String)],
+    ) -> Result<Value, Error> {
+        let context = self
+            .customer_route(publishable_key, credentials, Registration::Refused)
+            .await?;
+        let fields = query::select_fields(query_pairs)?;
+        let id = context.actor_id();
+        let customer = self
+            .store
+            .customer(id)
+            .await?
+            .ok_or_else(|| Error::NotFound(format!("Customer with id: {id} was not found")))?;
+        Ok(json!({ "customer": FieldSelection::parse(fields.as_deref()).render(&customer) }))
+    }
+
+    /// How every customer route starts, in Medusa's order: the publishable key, then the customer's credentials.
+    async fn customer_route(
+        &self,
+        publishable_key: Option<&str>,
+        credentials: &Credentials,
+        registration: Registration,
+    ) -> Result<AuthContext, Error> {
+        self.check_publishable_key(publishable_key).await?;
+        self.authenticate(credentials, registration, CustomerActor)
+            .await
+    }
+}
