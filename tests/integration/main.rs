@@ -1,5 +1,6 @@
 //! One integration-test binary: every test boots the server on port 0 with a fresh database.
 
+mod account;
 mod admission;
 mod cli;
 mod conformance;

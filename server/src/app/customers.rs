@@ -1,9 +1,11 @@
-//! The customer of a sign-up: creating it for a registration token, and reading it back.
+//! The customer: creating it for a registration token, reading it back, and updating its profile.
 
 use serde_json::{Value, json};
 
 use super::{App, Credentials, CustomerActor, Registration};
-use crate::domain::{AuthContext, Customer, Error, FieldSelection, NewCustomer, jsonb, query};
+use crate::domain::{
+    AuthContext, Customer, Error, FieldSelection, NewCustomer, ProfileUpdate, jsonb, query,
+};
 use crate::store::CreateCustomerOutcome;
 
 impl App {
@@ -57,7 +59,7 @@ impl App {
                 ));
             }
         }
-        Ok(json!({ "customer": FieldSelection::parse(fields.as_deref()).render(&customer) }))
+        Ok(json!({ "customer": FieldSelection::parse(fields.as_deref()).render(&customer, &[]) }))
     }
 
     /// `GET /store/customers/me`: the token of an existing customer only.
@@ -76,8 +78,55 @@ impl App {
             .store
             .customer(id)
             .await?
-            .ok_or_else(|| Error::NotFound(format!("Customer with id: {id} was not found")))?;
-        Ok(json!({ "customer": FieldSelection::parse(fields.as_deref()).render(&customer) }))
+            .ok_or_else(|| customer_not_found(id))?;
+        self.customer_answer(&customer, fields.as_deref()).await
+    }
+
+    /// `POST /store/customers/me`: the profile, as [`Customer::apply`] sets it.
+    pub async fn update_me(
+        &self,
+        publishable_key: Option<&str>,
+        credentials: &Credentials,
+        body: &Value,
+        query_pairs: &[(String, String)],
+    ) -> Result<Value, Error> {
+        let context = self
+            .customer_route(publishable_key, credentials, Registration::Refused)
+            .await?;
+        let update = ProfileUpdate::from_body(body)?;
+        let fields = query::select_fields(query_pairs)?;
+        let id = context.actor_id();
+        let customer = self
+            .store
+            .update_customer(id, &update, super::now_in_millis())
+            .await?
+            .ok_or_else(|| customer_not_found(id))?;
+        self.customer_answer(&customer, fields.as_deref()).await
+    }
+
+    /// `{"customer": …}` with the selected fields, its addresses read only if they are selected.
+    pub(super) async fn customer_answer(
+        &self,
+        customer: &Customer,
+        fields: Option<&str>,
+    ) -> Result<Value, Error> {
+        let selection = FieldSelection::parse(fields);
+        let addresses = if selection.needs_addresses() {
+            self.store.addresses(&customer.id).await?
+        } else {
+            Vec::new()
+        };
+        Ok(json!({ "customer": selection.render(customer, &addresses) }))
+    }
+
+    /// The logged-in customer, for the routes that act on it.
+    pub(super) async fn logged_in_customer(
+        &self,
+        publishable_key: Option<&str>,
+        credentials: &Credentials,
+    ) -> Result<AuthContext, Error> {
+        self.customer_route(publishable_key, credentials, Registration::Refused)
+            .await
     }
 
     /// How every customer route starts, in Medusa's order: the publishable key, then the customer's credentials.
@@ -91,4 +140,8 @@ impl App {
         self.authenticate(credentials, registration, CustomerActor)
             .await
     }
+}
+
+pub(super) fn customer_not_found(id: &str) -> Error {
+    Error::NotFound(format!("Customer with id: {id} was not found"))
 }

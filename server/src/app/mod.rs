@@ -1,6 +1,7 @@
 //! The application: each route's behaviour as Medusa's middlewares, route handlers and workflows produce it,
 //! in Medusa's order of checks. One module per flow; each handler makes one call into it.
 
+mod addresses;
 mod administration;
 mod auth;
 mod customers;

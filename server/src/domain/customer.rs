@@ -1,10 +1,11 @@
-//! Customers: the validation of `POST /store/customers` bodies with Medusa's exact messages, and the
-//! customer as stored.
+//! Customers: the bodies of `POST /store/customers` and `POST /store/customers/me`, validated with Medusa's exact
+//! messages, and the customer as stored.
 
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
-use super::{Error, email, js::to_js_string, text};
+use super::Error;
+use super::body::{self, Kind, Schema};
 
 /// The validated body of `POST /store/customers`; `email` may still be absent (Medusa checks that later).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -33,91 +34,37 @@ pub struct Customer {
     pub deleted_at: Option<DateTime<Utc>>,
 }
 
-const STRING_FIELDS: [&str; 4] = ["company_name", "first_name", "last_name", "phone"];
-const KNOWN_FIELDS: [&str; 6] = [
-    "email",
-    "company_name",
-    "first_name",
-    "last_name",
-    "phone",
-    "metadata",
+/// `StoreCreateCustomer`, in Medusa's order.
+const CREATE: &Schema = &[
+    ("email", Kind::Email),
+    ("company_name", Kind::Text),
+    ("first_name", Kind::Text),
+    ("last_name", Kind::Text),
+    ("phone", Kind::Text),
+    ("metadata", Kind::Record),
 ];
-/// Medusa reports at most this many problems in one message.
-const MAX_ISSUES: usize = 3;
+
+/// `StoreUpdateCustomer`: the profile, without the email.
+const UPDATE: &Schema = &[
+    ("company_name", Kind::Text),
+    ("first_name", Kind::Text),
+    ("last_name", Kind::Text),
+    ("phone", Kind::Text),
+    ("metadata", Kind::Record),
+];
 
 impl NewCustomer {
-    /// Validates a body as Medusa's strict `StoreCreateCustomer` schema does, with its messages:
-    /// `Invalid request: <up to three issues joined by "; ">`.
+    /// Validates a body as Medusa's strict `StoreCreateCustomer` schema does, with its messages.
     pub fn from_body(body: &Value) -> Result<Self, Error> {
-        let Value::Object(fields) = body else {
-            return Err(invalid(vec!["Field '' is required".into()]));
-        };
-        let mut issues = Vec::new();
-        let mut customer = NewCustomer::default();
-        match fields.get("email") {
-            None | Some(Value::Null) => {}
-            Some(Value::String(value)) if email::is_valid(value) => {
-                customer.email = Some(value.clone())
-            }
-            Some(Value::String(_)) => issues.push("Invalid email address".into()),
-            Some(other) => issues.push(wrong_type("string", "email", other)),
-        }
-        for name in STRING_FIELDS {
-            match fields.get(name) {
-                None | Some(Value::Null) => {}
-                Some(Value::String(value)) => *customer.string_field(name) = Some(value.clone()),
-                Some(other) => issues.push(wrong_type("string", name, other)),
-            }
-        }
-        match fields.get("metadata") {
-            None | Some(Value::Null) => {}
-            Some(Value::Object(map)) => customer.metadata = Some(map.clone()),
-            Some(other) => issues.push(wrong_type("record", "metadata", other)),
-        }
-        let unknown: Vec<&str> = fields
-            .keys()
-            .map(String::as_str)
-            .filter(|key| !KNOWN_FIELDS.contains(key))
-            .collect();
-        if !unknown.is_empty() {
-            issues.push(format!("Unrecognized fields: '{}'", unknown.join(", ")));
-        }
-        if !issues.is_empty() {
-            return Err(invalid(issues));
-        }
-        if customer.has_nul() {
-            return Err(invalid(vec![
-                "Text fields and metadata cannot contain the NUL character (\\u0000)".into(),
-            ]));
-        }
-        Ok(customer)
-    }
-
-    /// PostgreSQL cannot store a NUL (Medusa answers 500); see `text`.
-    fn has_nul(&self) -> bool {
-        [
-            &self.company_name,
-            &self.first_name,
-            &self.last_name,
-            &self.phone,
-        ]
-        .into_iter()
-        .flatten()
-        .any(|value| text::has_nul(value))
-            || self.metadata.iter().any(|map| {
-                map.iter()
-                    .any(|(k, v)| text::has_nul(k) || text::value_has_nul(v))
-            })
-    }
-
-    fn string_field(&mut self, name: &str) -> &mut Option<String> {
-        match name {
-            "company_name" => &mut self.company_name,
-            "first_name" => &mut self.first_name,
-            "last_name" => &mut self.last_name,
-            "phone" => &mut self.phone,
-            _ => unreachable!("only the string fields are listed"),
-        }
+        let fields = body::validate(body, CREATE)?;
+        Ok(NewCustomer {
+            email: body::text_of(&fields, "email"),
+            company_name: body::text_of(&fields, "company_name"),
+            first_name: body::text_of(&fields, "first_name"),
+            last_name: body::text_of(&fields, "last_name"),
+            phone: body::text_of(&fields, "phone"),
+            metadata: fields.get("metadata").and_then(Value::as_object).cloned(),
+        })
     }
 
     /// The email Medusa requires once validation passed (an absent or null email is refused only now).
@@ -131,16 +78,38 @@ impl NewCustomer {
     }
 }
 
-fn wrong_type(expected: &str, field: &str, got: &Value) -> String {
-    format!(
-        "Expected type: '{expected}' for field '{field}', got: '{}'",
-        to_js_string(got)
-    )
+/// A validated body of `POST /store/customers/me`: the fields to set, as sent.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProfileUpdate(Map<String, Value>);
+
+impl ProfileUpdate {
+    pub fn from_body(body: &Value) -> Result<Self, Error> {
+        body::validate(body, UPDATE).map(Self)
+    }
 }
 
-fn invalid(issues: Vec<String>) -> Error {
-    let shown: Vec<String> = issues.into_iter().take(MAX_ISSUES).collect();
-    Error::invalid_data(format!("Invalid request: {}", shown.join("; ")))
+impl Customer {
+    /// Applies a profile update (metadata merged as Medusa merges it); `true` if anything changed, and then
+    /// `updated_at` is `now`.
+    pub fn apply(&mut self, update: &ProfileUpdate, now: DateTime<Utc>) -> bool {
+        let before = self.clone();
+        for (name, value) in &update.0 {
+            let text = value.as_str().map(str::to_owned);
+            match name.as_str() {
+                "company_name" => self.company_name = text,
+                "first_name" => self.first_name = text,
+                "last_name" => self.last_name = text,
+                "phone" => self.phone = text,
+                "metadata" => self.metadata = body::merge_metadata(self.metadata.as_ref(), value),
+                _ => unreachable!("the schema lists only these"),
+            }
+        }
+        let changed = *self != before;
+        if changed {
+            self.updated_at = now;
+        }
+        changed
+    }
 }
 
 #[cfg(test)]
@@ -193,6 +162,41 @@ mod tests {
     #[test]
     fn a_body_that_is_not_an_object_is_refused() {
         assert_eq!(message(json!([])), "Invalid request: Field '' is required");
+    }
+
+    #[test]
+    fn a_profile_update_refuses_the_email_and_changes_only_what_it_sends() {
+        assert_eq!(
+            ProfileUpdate::from_body(&json!({"email": "a@b.co"}))
+                .unwrap_err()
+                .to_string(),
+            "Invalid request: Unrecognized fields: 'email'"
+        );
+        let created = Utc::now() - chrono::Duration::hours(1);
+        let mut customer = Customer {
+            id: "cus_1".into(),
+            email: Some("a@b.co".into()),
+            company_name: None,
+            first_name: Some("Al".into()),
+            last_name: None,
+            phone: None,
+            metadata: json!({"a": 1}).as_object().cloned(),
+            has_account: true,
+            created_at: created,
+            updated_at: created,
+            deleted_at: None,
+        };
+        let now = Utc::now();
+        let nothing =
+            ProfileUpdate::from_body(&json!({"first_name": "Al", "metadata": {}})).unwrap();
+        assert!(!customer.apply(&nothing, now));
+        assert_eq!(customer.updated_at, created);
+        let update =
+            ProfileUpdate::from_body(&json!({"phone": "", "metadata": {"a": "", "b": 2}})).unwrap();
+        assert!(customer.apply(&update, now));
+        assert_eq!(customer.phone.as_deref(), Some(""));
+        assert_eq!(customer.metadata, json!({"b": 2}).as_object().cloned());
+        assert_eq!(customer.updated_at, now);
     }
 
     #[test]

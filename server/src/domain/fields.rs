@@ -5,7 +5,7 @@
 
 use serde_json::{Map, Value};
 
-use super::Customer;
+use super::{Address, Customer};
 
 const DEFAULT_FIELDS: [&str; 12] = [
     "id",
@@ -43,9 +43,50 @@ const ADDRESS_FIELDS: [&str; 18] = [
     "updated_at",
 ];
 
-/// The relations a customer can be selected with. Customers made through this API have neither addresses nor
-/// orders, so a selected relation is always an empty list.
+/// An address inside a customer (`*addresses`): Medusa's order there differs from the address routes', and adds
+/// `deleted_at`.
+const NESTED_ADDRESS_FIELDS: [&str; 19] = [
+    "id",
+    "address_name",
+    "is_default_shipping",
+    "is_default_billing",
+    "company",
+    "first_name",
+    "last_name",
+    "address_1",
+    "address_2",
+    "city",
+    "country_code",
+    "province",
+    "postal_code",
+    "phone",
+    "metadata",
+    "customer_id",
+    "created_at",
+    "updated_at",
+    "deleted_at",
+];
+
+/// The relations a customer can be selected with. Customers have no orders here, so `orders` is always an empty
+/// list.
 const RELATIONS: [&str; 2] = ["addresses", "orders"];
+
+/// What a selection is made of: the default fields and which fields may be selected.
+struct Catalog {
+    defaults: &'static [&'static str],
+    allowed: fn(&str) -> bool,
+}
+
+const CUSTOMER: Catalog = Catalog {
+    defaults: &DEFAULT_FIELDS,
+    allowed: is_allowed,
+};
+
+/// The address routes' own `fields`: an address's fields, no relation.
+const ADDRESS: Catalog = Catalog {
+    defaults: &ADDRESS_FIELDS,
+    allowed: |field| ADDRESS_FIELDS.contains(&field),
+};
 
 /// A selection of customer fields, in Medusa's order.
 #[derive(Debug, Clone, PartialEq)]
@@ -55,9 +96,19 @@ pub struct FieldSelection {
 }
 
 impl FieldSelection {
-    /// Parses the `fields` parameter (already URL-decoded), `None` meaning the defaults.
+    /// Parses the `fields` parameter of a customer (already URL-decoded), `None` meaning the defaults.
     pub fn parse(fields: Option<&str>) -> Self {
-        let mut all: Vec<String> = DEFAULT_FIELDS.iter().map(|f| f.to_string()).collect();
+        Self::parse_in(fields, &CUSTOMER)
+    }
+
+    /// Parses the `fields` parameter of the address routes that answer with addresses.
+    pub fn parse_address(fields: Option<&str>) -> Self {
+        Self::parse_in(fields, &ADDRESS)
+    }
+
+    fn parse_in(fields: Option<&str>, catalog: &Catalog) -> Self {
+        let is_allowed = catalog.allowed;
+        let mut all: Vec<String> = catalog.defaults.iter().map(|f| f.to_string()).collect();
         if let Some(fields) = fields {
             let custom: Vec<&str> = fields.split(',').filter(|f| !f.is_empty()).collect();
             if replaces_defaults(&custom) {
@@ -87,8 +138,14 @@ impl FieldSelection {
         selection
     }
 
-    /// Renders the customer with the selected fields, keys in Medusa's order.
-    pub fn render(&self, customer: &Customer) -> Value {
+    /// Whether rendering needs the customer's addresses.
+    pub fn needs_addresses(&self) -> bool {
+        self.star_relations.iter().any(|r| r == "addresses")
+            || self.fields.iter().any(|f| f.starts_with("addresses."))
+    }
+
+    /// Renders the customer and its addresses with the selected fields, keys in Medusa's order.
+    pub fn render(&self, customer: &Customer, addresses: &[Address]) -> Value {
         let mut out = Map::new();
         for field in self.fields.iter().filter(|f| !f.contains('.')) {
             if let Some(value) = attribute(customer, field) {
@@ -101,7 +158,41 @@ impl FieldSelection {
             .filter_map(|f| f.split_once('.').map(|(relation, _)| relation));
         for relation in dotted.chain(self.star_relations.iter().map(String::as_str)) {
             if RELATIONS.contains(&relation) && !out.contains_key(relation) {
-                out.insert(relation.to_owned(), Value::Array(Vec::new()));
+                let rendered = match relation {
+                    "addresses" => addresses.iter().map(|a| self.nested_address(a)).collect(),
+                    _ => Vec::new(),
+                };
+                out.insert(relation.to_owned(), Value::Array(rendered));
+            }
+        }
+        Value::Object(out)
+    }
+
+    /// An address inside a customer: every field with `*addresses`, else the `addresses.field`s selected.
+    fn nested_address(&self, address: &Address) -> Value {
+        let selected: Vec<&str> = if self.star_relations.iter().any(|r| r == "addresses") {
+            NESTED_ADDRESS_FIELDS.to_vec()
+        } else {
+            self.fields
+                .iter()
+                .filter_map(|f| f.strip_prefix("addresses."))
+                .collect()
+        };
+        let mut out = Map::new();
+        for field in selected {
+            if let Some(value) = address_attribute(address, field) {
+                out.insert(field.to_owned(), value);
+            }
+        }
+        Value::Object(out)
+    }
+
+    /// Renders an address with the selected fields (a selection from [`parse_address`](Self::parse_address)).
+    pub fn render_address(&self, address: &Address) -> Value {
+        let mut out = Map::new();
+        for field in &self.fields {
+            if let Some(value) = address_attribute(address, field) {
+                out.insert(field.clone(), value);
             }
         }
         Value::Object(out)
@@ -184,6 +275,25 @@ fn attribute(customer: &Customer, field: &str) -> Option<Value> {
     })
 }
 
+fn address_attribute(address: &Address, field: &str) -> Option<Value> {
+    let time = |at: &chrono::DateTime<chrono::Utc>| Value::String(super::format_timestamp(*at));
+    Some(match field {
+        "id" => Value::String(address.id.clone()),
+        "customer_id" => Value::String(address.customer_id.clone()),
+        "is_default_shipping" => Value::Bool(address.is_default_shipping),
+        "is_default_billing" => Value::Bool(address.is_default_billing),
+        "metadata" => address.metadata.clone().map_or(Value::Null, Value::Object),
+        "created_at" => time(&address.created_at),
+        "updated_at" => time(&address.updated_at),
+        // Addresses are deleted for good, so a listed one never is.
+        "deleted_at" => Value::Null,
+        text if ADDRESS_FIELDS.contains(&text) => address
+            .text(text)
+            .map_or(Value::Null, |v| Value::String(v.to_owned())),
+        _ => return None,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -202,7 +312,7 @@ mod tests {
             updated_at: chrono::Utc::now(),
             deleted_at: None,
         };
-        match FieldSelection::parse(fields).render(&customer) {
+        match FieldSelection::parse(fields).render(&customer, &[]) {
             Value::Object(map) => map.keys().cloned().collect(),
             _ => unreachable!(),
         }

@@ -172,7 +172,7 @@ proptest! {
         )
     ) {
         let fields = fields.join(",");
-        let rendered = FieldSelection::parse(Some(&fields)).render(&customer());
+        let rendered = FieldSelection::parse(Some(&fields)).render(&customer(), &[]);
         let object = rendered.as_object().expect("a customer renders as an object");
         prop_assert!(object.contains_key("id"), "{}", fields);
         for key in object.keys() {

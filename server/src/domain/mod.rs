@@ -1,5 +1,7 @@
 //! The HTTP-agnostic core: what a request means and what Medusa would answer, without knowing about poem.
 
+mod address;
+pub mod body;
 mod customer;
 pub mod email;
 mod error;
@@ -15,7 +17,8 @@ pub mod token;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 
-pub use customer::{Customer, NewCustomer};
+pub use address::{Address, AddressQuery, AddressUpdate};
+pub use customer::{Customer, NewCustomer, ProfileUpdate};
 pub use error::Error;
 pub use fields::FieldSelection;
 pub use token::{AuthContext, TokenKeys};

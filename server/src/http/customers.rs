@@ -4,10 +4,10 @@ use poem_openapi::OpenApi;
 
 use super::{
     ApiTags,
-    error::{CreateCustomerErrors, GetCustomerErrors},
+    error::{AccountBodyErrors, AccountErrors, CreateCustomerErrors},
     extract::{Auth, DeclaredQuery, JsonBody, QueryPairs, RawHeader, SessionOrBearer},
     response::Reply,
-    schemas::{StoreCreateCustomer, StoreCustomerResponse},
+    schemas::{StoreCreateCustomer, StoreCustomerResponse, StoreUpdateCustomer},
 };
 use crate::app::App;
 
@@ -58,10 +58,40 @@ impl CustomersApi {
         #[oai(name = "fields")] query: QueryPairs,
         #[oai(name = "locale")] _locale: DeclaredQuery,
         auth: Auth<SessionOrBearer>,
-    ) -> Reply<StoreCustomerResponse, GetCustomerErrors> {
+    ) -> Reply<StoreCustomerResponse, AccountErrors> {
         self.app
             .me(key.0.as_deref(), &auth.credentials, &query.0)
             .await
             .into()
+    }
+
+    /// Update the logged-in customer's profile
+    ///
+    /// Sets the fields sent, leaves the others as they are. Strings are stored as sent (`""` stays `""`, `null`
+    /// is `null`). `metadata` is merged into the stored metadata key by key, one level deep: a key set to `""` is
+    /// removed, a key set to `null` is kept with the value `null`, an object replaces the old value whole, and
+    /// `metadata: null` clears it. The email cannot be changed here.
+    #[oai(
+        path = "/store/customers/me",
+        method = "post",
+        operation_id = "updateCustomer"
+    )]
+    async fn update_me(
+        &self,
+        body: JsonBody<StoreUpdateCustomer>,
+        #[oai(name = "x-publishable-api-key")] key: RawHeader,
+        #[oai(name = "fields")] query: QueryPairs,
+        #[oai(name = "locale")] _locale: DeclaredQuery,
+        auth: Auth<SessionOrBearer>,
+    ) -> Reply<StoreCustomerResponse, AccountBodyErrors> {
+        let body = body.value;
+        async {
+            let body = body?;
+            self.app
+                .update_me(key.0.as_deref(), &auth.credentials, &body, &query.0)
+                .await
+        }
+        .await
+        .into()
     }
 }

@@ -188,4 +188,9 @@ error_statuses!(CreateCustomerErrors:
     400 => BAD_REQUEST, 401 => UNAUTHORIZED, 404 => NOT_FOUND, 409 => CONFLICT, 413 => TOO_LARGE, 422 => DUPLICATE,
     500 => UNKNOWN,
 );
-error_statuses!(GetCustomerErrors: 400 => BAD_REQUEST, 401 => UNAUTHORIZED, 404 => NOT_FOUND, 500 => UNKNOWN);
+// The routes of the logged-in customer's account that take no body.
+error_statuses!(AccountErrors: 400 => BAD_REQUEST, 401 => UNAUTHORIZED, 404 => NOT_FOUND, 500 => UNKNOWN);
+// The routes of the logged-in customer's account that take a body.
+error_statuses!(AccountBodyErrors:
+    400 => BAD_REQUEST, 401 => UNAUTHORIZED, 404 => NOT_FOUND, 413 => TOO_LARGE, 500 => UNKNOWN,
+);

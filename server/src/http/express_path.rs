@@ -29,7 +29,7 @@ fn route_path(path: &str) -> Option<String> {
         _ => path,
     };
     let mut segments: Vec<String> = trimmed.split('/').map(str::to_owned).collect();
-    let parameters = auth_parameters(&segments);
+    let parameters = parameter_segments(&segments);
     for (index, segment) in segments.iter_mut().enumerate() {
         if !parameters.contains(&index) {
             segment.make_ascii_lowercase();
@@ -39,9 +39,10 @@ fn route_path(path: &str) -> Option<String> {
     (routed != path).then_some(routed)
 }
 
-/// The segments of `/auth/{actor_type}/{auth_provider}[/register]` that are parameters in Medusa, and so keep their
-/// case: `/auth/Customer/emailpass` is another actor type (ERRATA D4), not the customer's route.
-fn auth_parameters(segments: &[String]) -> &'static [usize] {
+/// The segments that are route parameters in Medusa, and so keep their case: the actor type and provider of
+/// `/auth/{actor_type}/{auth_provider}[/…]` (`/auth/Customer/emailpass` is another actor type, ERRATA D4), and the
+/// address id of `/store/customers/me/addresses/{address_id}`.
+fn parameter_segments(segments: &[String]) -> &'static [usize] {
     let is = |index: usize, word: &str| {
         segments
             .get(index)
@@ -49,6 +50,13 @@ fn auth_parameters(segments: &[String]) -> &'static [usize] {
     };
     if is(1, "auth") && segments.len() >= 4 && !is(2, "token") && !is(2, "session") {
         &[2, 3]
+    } else if segments.len() == 6
+        && ["store", "customers", "me", "addresses"]
+            .iter()
+            .enumerate()
+            .all(|(index, word)| is(index + 1, word))
+    {
+        &[5]
     } else {
         &[]
     }
@@ -89,6 +97,15 @@ mod tests {
             Some("/auth/Customer/EmailPass/register")
         );
         assert_eq!(route_path("/auth/customer/emailpass"), None);
+    }
+
+    #[test]
+    fn an_address_id_keeps_its_case() {
+        assert_eq!(
+            route_path("/Store/Customers/Me/Addresses/cuaddr_01ABC/").as_deref(),
+            Some("/store/customers/me/addresses/cuaddr_01ABC")
+        );
+        assert_eq!(route_path("/store/customers/me/addresses/cuaddr_01ABC"), None);
     }
 
     #[test]

@@ -118,10 +118,55 @@ impl<'a> ApiExtractor<'a> for QueryPairs {
     }
 }
 
-/// An optional query parameter the contract declares and the server reads with the others (`QueryPairs`).
-pub struct DeclaredQuery;
+/// The schema a declared query parameter has in the contract.
+pub trait QueryKind: Send + Sync + 'static {
+    fn schema() -> MetaSchema;
+}
 
-impl<'a> ApiExtractor<'a> for DeclaredQuery {
+/// Text; an empty value is refused as an unknown parameter would be (`locale`).
+pub struct NonEmptyText;
+impl QueryKind for NonEmptyText {
+    fn schema() -> MetaSchema {
+        MetaSchema {
+            min_length: Some(1),
+            ..MetaSchema::new("string")
+        }
+    }
+}
+
+/// Any text.
+pub struct Text;
+impl QueryKind for Text {
+    fn schema() -> MetaSchema {
+        MetaSchema::new("string")
+    }
+}
+
+/// A count: `limit`, `offset`.
+pub struct Count;
+impl QueryKind for Count {
+    fn schema() -> MetaSchema {
+        MetaSchema {
+            format: Some("int64"),
+            minimum: Some(0.0),
+            ..MetaSchema::new("integer")
+        }
+    }
+}
+
+/// `true` or `false`.
+pub struct Flag;
+impl QueryKind for Flag {
+    fn schema() -> MetaSchema {
+        MetaSchema::new("boolean")
+    }
+}
+
+/// An optional query parameter the contract declares and the server reads with the others (`QueryPairs`), where
+/// the domain validates it with Medusa's messages.
+pub struct DeclaredQuery<K: QueryKind = NonEmptyText>(PhantomData<K>);
+
+impl<'a, K: QueryKind> ApiExtractor<'a> for DeclaredQuery<K> {
     const TYPES: &'static [ApiExtractorType] = &[ApiExtractorType::Parameter];
     type ParamType = String;
     type ParamRawType = ();
@@ -131,12 +176,7 @@ impl<'a> ApiExtractor<'a> for DeclaredQuery {
     }
 
     fn param_schema_ref() -> Option<MetaSchemaRef> {
-        // An empty value is refused as an unknown parameter would be.
-        let schema = MetaSchema {
-            min_length: Some(1),
-            ..MetaSchema::new("string")
-        };
-        Some(MetaSchemaRef::Inline(Box::new(schema)))
+        Some(MetaSchemaRef::Inline(Box::new(K::schema())))
     }
 
     async fn from_request(
@@ -144,7 +184,7 @@ impl<'a> ApiExtractor<'a> for DeclaredQuery {
         _: &mut RequestBody,
         _: ExtractParamOptions<String>,
     ) -> Result<Self> {
-        Ok(Self)
+        Ok(Self(PhantomData))
     }
 }
 

@@ -1,6 +1,7 @@
 //! The HTTP surface: the contract's operations (poem-openapi), `/health`, `/openapi.json`, the docs UI, Medusa's
 //! CORS, and Medusa-format answers for unknown routes.
 
+mod addresses;
 mod auth;
 mod body;
 mod cors;
@@ -33,6 +34,8 @@ enum ApiTags {
     Auth,
     /// The logged-in customer.
     Customers,
+    /// The logged-in customer's address book.
+    Addresses,
 }
 
 const DESCRIPTION: &str = "The routes a storefront needs to sign a customer up with Medusa 2.21: register an \
@@ -43,14 +46,22 @@ published reference.";
 fn api_service(
     app: Arc<App>,
     cookies: SessionCookies,
-) -> OpenApiService<(auth::AuthApi, customers::CustomersApi), ()> {
+) -> OpenApiService<
+    (
+        auth::AuthApi,
+        customers::CustomersApi,
+        addresses::AddressesApi,
+    ),
+    (),
+> {
     OpenApiService::new(
         (
             auth::AuthApi {
                 app: app.clone(),
                 cookies,
             },
-            customers::CustomersApi { app },
+            customers::CustomersApi { app: app.clone() },
+            addresses::AddressesApi { app },
         ),
         "Medusa Store API — customer sign-up flow",
         "2.21.2",

@@ -224,4 +224,67 @@ pub struct StoreCustomerAddress {
     pub metadata: Option<NullableMetadata>,
     pub created_at: Option<DateTimeString>,
     pub updated_at: Option<DateTimeString>,
+    /// Present in the addresses listed inside a customer.
+    pub deleted_at: Option<NullableDateTime>,
+}
+
+/// The profile fields to set. Unknown keys (`email` among them) are refused, and so is the NUL character in any
+/// text or in `metadata`.
+#[derive(Object)]
+#[oai(deny_unknown_fields)]
+pub struct StoreUpdateCustomer {
+    pub company_name: Option<NewNullableString>,
+    pub first_name: Option<NewNullableString>,
+    pub last_name: Option<NewNullableString>,
+    pub phone: Option<NewNullableString>,
+    /// Merged into the stored metadata: a key set to `""` is removed.
+    pub metadata: Option<NullableMetadata>,
+}
+
+/// An address's fields, to create one or to update one (only the fields sent change). Unknown keys are refused,
+/// and so is the NUL character in any text or in `metadata`. Text is stored as sent: `country_code` keeps its
+/// letter case.
+#[derive(Object)]
+#[oai(deny_unknown_fields)]
+pub struct StoreCreateCustomerAddress {
+    pub address_name: Option<NewNullableString>,
+    /// Make this the customer's default shipping address (the others lose the flag).
+    pub is_default_shipping: Option<bool>,
+    /// Make this the customer's default billing address (the others lose the flag).
+    pub is_default_billing: Option<bool>,
+    pub company: Option<NewNullableString>,
+    pub first_name: Option<NewNullableString>,
+    pub last_name: Option<NewNullableString>,
+    pub address_1: Option<NewNullableString>,
+    pub address_2: Option<NewNullableString>,
+    pub city: Option<NewNullableString>,
+    pub country_code: Option<NewNullableString>,
+    pub province: Option<NewNullableString>,
+    pub postal_code: Option<NewNullableString>,
+    pub phone: Option<NewNullableString>,
+    /// Merged into the stored metadata: a key set to `""` is removed.
+    pub metadata: Option<NullableMetadata>,
+}
+
+#[derive(Object)]
+pub struct StoreCustomerAddressResponse {
+    pub address: StoreCustomerAddress,
+}
+
+#[derive(Object)]
+pub struct StoreCustomerAddressListResponse {
+    pub addresses: Vec<StoreCustomerAddress>,
+    /// How many addresses match, on every page.
+    pub count: i64,
+    pub offset: i64,
+    pub limit: i64,
+}
+
+#[derive(Object)]
+pub struct StoreCustomerAddressDeleteResponse {
+    /// The customer's id, not the address's (Medusa's docs say the address's).
+    pub id: String,
+    pub object: String,
+    pub deleted: bool,
+    pub parent: StoreCustomer,
 }

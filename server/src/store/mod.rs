@@ -12,7 +12,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use crate::domain::Customer;
+use crate::domain::{Address, AddressUpdate, Customer, ProfileUpdate};
 
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
@@ -93,6 +93,34 @@ pub trait Store: Send + Sync + 'static {
     /// the email (with an account or a guest). An administrative clean-up, not a Medusa route.
     async fn delete_sign_up(&self, email: &str) -> Result<DeletedSignUp, StoreError>;
     async fn customer(&self, id: &str) -> Result<Option<Customer>, StoreError>;
+    /// Applies a profile update in one transaction (read, [`Customer::apply`], write); `None` if there is no such
+    /// customer.
+    async fn update_customer(
+        &self,
+        id: &str,
+        update: &ProfileUpdate,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Customer>, StoreError>;
+
+    /// Every address of the customer, by id.
+    async fn addresses(&self, customer_id: &str) -> Result<Vec<Address>, StoreError>;
+    /// The customer's address with this id; `None` if there is none, or it is another customer's.
+    async fn address(&self, customer_id: &str, id: &str) -> Result<Option<Address>, StoreError>;
+    /// Inserts the address in one transaction that first takes its default flags from the customer's other
+    /// addresses.
+    async fn insert_address(&self, address: &Address) -> Result<(), StoreError>;
+    /// Applies an update to the customer's address in one transaction (read, [`Address::apply`], take the default
+    /// flags it sets from the other addresses, write); `None` if the customer has no such address.
+    async fn update_address(
+        &self,
+        customer_id: &str,
+        id: &str,
+        update: &AddressUpdate,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Address>, StoreError>;
+    /// Deletes the customer's address; `false` if the customer has no such address. No other address becomes a
+    /// default, as in Medusa.
+    async fn delete_address(&self, customer_id: &str, id: &str) -> Result<bool, StoreError>;
 
     async fn insert_publishable_key(&self, key: &PublishableKey) -> Result<(), StoreError>;
     async fn publishable_keys(&self) -> Result<Vec<PublishableKey>, StoreError>;
@@ -139,10 +167,14 @@ pub(crate) struct Migration {
     pub sql: &'static str,
 }
 
-/// The customer's metadata as stored: JSON text (PostgreSQL casts it to `jsonb`).
-fn metadata_text(customer: &Customer) -> Option<String> {
-    customer
-        .metadata
+/// Metadata as stored: JSON text (PostgreSQL casts it to `jsonb`).
+fn json_text(metadata: &Option<serde_json::Map<String, Value>>) -> Option<String> {
+    metadata
         .as_ref()
         .map(|m| serde_json::Value::Object(m.clone()).to_string())
+}
+
+/// The customer's metadata as stored: JSON text (PostgreSQL casts it to `jsonb`).
+fn metadata_text(customer: &Customer) -> Option<String> {
+    json_text(&customer.metadata)
 }

@@ -8,18 +8,18 @@ use std::{str::FromStr, sync::Arc};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::{
-    Connection, Row,
+    Connection, PgConnection, Row,
     postgres::{PgConnectOptions, PgRow},
 };
 
 use super::{
     AuthIdentity, CreateCustomerOutcome, DeletedSignUp, Migration, PublishableKey, Session, Store,
-    StoreError, metadata_text,
+    StoreError, json_text, metadata_text,
     postgres_connections::{Connections, PgQuery},
     postgres_group_commit::{Creation, GroupCommit},
     publishable_key_cache::PublishableKeyCache,
 };
-use crate::domain::Customer;
+use crate::domain::{Address, AddressUpdate, Customer, ProfileUpdate};
 
 const MIGRATIONS: &[Migration] = &[
     Migration {
@@ -37,6 +37,10 @@ const MIGRATIONS: &[Migration] = &[
     Migration {
         version: 4,
         sql: include_str!("../../migrations/postgres/0004_sessions_per_identity.sql"),
+    },
+    Migration {
+        version: 5,
+        sql: include_str!("../../migrations/postgres/0005_customer_addresses.sql"),
     },
 ];
 
@@ -138,6 +142,106 @@ fn customer_from_row(row: &PgRow) -> Result<Customer, sqlx::Error> {
     })
 }
 
+/// `SELECT … FROM customer_address` and the rest of the statement (sqlx takes only literal SQL).
+macro_rules! select_address {
+    ($rest:literal) => {
+        concat!(
+            "SELECT id, customer_id, address_name, is_default_shipping, is_default_billing, company, first_name, \
+             last_name, address_1, address_2, city, country_code, province, postal_code, phone, \
+             metadata::text AS metadata, created_at, updated_at FROM customer_address ",
+            $rest
+        )
+    };
+}
+
+fn address_from_row(row: &PgRow) -> Result<Address, sqlx::Error> {
+    let metadata: Option<String> = row.try_get("metadata")?;
+    let metadata = metadata
+        .map(|text| serde_json::from_str(&text))
+        .transpose()
+        .map_err(|error| sqlx::Error::Decode(error.into()))?;
+    Ok(Address {
+        id: row.try_get("id")?,
+        customer_id: row.try_get("customer_id")?,
+        address_name: row.try_get("address_name")?,
+        is_default_shipping: row.try_get("is_default_shipping")?,
+        is_default_billing: row.try_get("is_default_billing")?,
+        company: row.try_get("company")?,
+        first_name: row.try_get("first_name")?,
+        last_name: row.try_get("last_name")?,
+        address_1: row.try_get("address_1")?,
+        address_2: row.try_get("address_2")?,
+        city: row.try_get("city")?,
+        country_code: row.try_get("country_code")?,
+        province: row.try_get("province")?,
+        postal_code: row.try_get("postal_code")?,
+        phone: row.try_get("phone")?,
+        metadata,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+    })
+}
+
+/// Writes the address (inserted or replaced) after taking the default flags it holds from the customer's other
+/// addresses; the caller holds a transaction.
+async fn save_address(connection: &mut PgConnection, address: &Address) -> Result<(), sqlx::Error> {
+    for (set, take_flag) in [
+        (
+            address.is_default_shipping,
+            "UPDATE customer_address SET is_default_shipping = false, updated_at = $3 \
+             WHERE customer_id = $1 AND id <> $2 AND is_default_shipping",
+        ),
+        (
+            address.is_default_billing,
+            "UPDATE customer_address SET is_default_billing = false, updated_at = $3 \
+             WHERE customer_id = $1 AND id <> $2 AND is_default_billing",
+        ),
+    ] {
+        if set {
+            sqlx::query(take_flag)
+                .bind(&address.customer_id)
+                .bind(&address.id)
+                .bind(address.updated_at)
+                .execute(&mut *connection)
+                .await?;
+        }
+    }
+    sqlx::query(
+        "INSERT INTO customer_address (id, customer_id, address_name, is_default_shipping, is_default_billing, \
+         company, first_name, last_name, address_1, address_2, city, country_code, province, postal_code, phone, \
+         metadata, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16::jsonb, $17, $18) \
+         ON CONFLICT (id) DO UPDATE SET address_name = EXCLUDED.address_name, \
+         is_default_shipping = EXCLUDED.is_default_shipping, is_default_billing = EXCLUDED.is_default_billing, \
+         company = EXCLUDED.company, first_name = EXCLUDED.first_name, last_name = EXCLUDED.last_name, \
+         address_1 = EXCLUDED.address_1, address_2 = EXCLUDED.address_2, city = EXCLUDED.city, \
+         country_code = EXCLUDED.country_code, province = EXCLUDED.province, \
+         postal_code = EXCLUDED.postal_code, phone = EXCLUDED.phone, metadata = EXCLUDED.metadata, \
+         updated_at = EXCLUDED.updated_at",
+    )
+    .bind(&address.id)
+    .bind(&address.customer_id)
+    .bind(&address.address_name)
+    .bind(address.is_default_shipping)
+    .bind(address.is_default_billing)
+    .bind(&address.company)
+    .bind(&address.first_name)
+    .bind(&address.last_name)
+    .bind(&address.address_1)
+    .bind(&address.address_2)
+    .bind(&address.city)
+    .bind(&address.country_code)
+    .bind(&address.province)
+    .bind(&address.postal_code)
+    .bind(&address.phone)
+    .bind(json_text(&address.metadata))
+    .bind(address.created_at)
+    .bind(address.updated_at)
+    .execute(&mut *connection)
+    .await?;
+    Ok(())
+}
+
 fn key_from_row(row: &PgRow) -> Result<PublishableKey, sqlx::Error> {
     Ok(PublishableKey {
         id: row.try_get("id")?,
@@ -151,6 +255,9 @@ fn key_from_row(row: &PgRow) -> Result<PublishableKey, sqlx::Error> {
 const SELECT_CUSTOMER: &str = "SELECT id, email, company_name, first_name, last_name, phone, \
      metadata::text AS metadata, has_account, created_at, updated_at, deleted_at FROM customer \
      WHERE id = $1 AND deleted_at IS NULL";
+const SELECT_CUSTOMER_FOR_UPDATE: &str = "SELECT id, email, company_name, first_name, last_name, phone, \
+     metadata::text AS metadata, has_account, created_at, updated_at, deleted_at FROM customer \
+     WHERE id = $1 AND deleted_at IS NULL FOR UPDATE";
 
 fn insert_customer(customer: &Customer) -> PgQuery {
     sqlx::query(
@@ -261,7 +368,8 @@ impl Store for PostgresStore {
         let query = sqlx::query(
             "WITH identities AS (DELETE FROM auth_identity WHERE email = $1 RETURNING id), \
              sessions AS (DELETE FROM auth_session WHERE auth_identity_id IN (SELECT id FROM identities)), \
-             customers AS (DELETE FROM customer WHERE email = $1 RETURNING id) \
+             customers AS (DELETE FROM customer WHERE email = $1 RETURNING id), \
+             addresses AS (DELETE FROM customer_address WHERE customer_id IN (SELECT id FROM customers)) \
              SELECT (SELECT count(*) FROM identities) AS identities, \
                     (SELECT count(*) FROM customers) AS customers",
         )
@@ -278,6 +386,112 @@ impl Store for PostgresStore {
         let query = sqlx::query(SELECT_CUSTOMER).bind(id.to_owned());
         let row = self.connections.fetch_optional(query).await?;
         Ok(row.as_ref().map(customer_from_row).transpose()?)
+    }
+
+    async fn update_customer(
+        &self,
+        id: &str,
+        update: &ProfileUpdate,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Customer>, StoreError> {
+        let customer = self
+            .connections
+            .run(async |connection| {
+                let mut transaction = connection.begin().await?;
+                let row = sqlx::query(SELECT_CUSTOMER_FOR_UPDATE)
+                    .bind(id)
+                    .fetch_optional(&mut *transaction)
+                    .await?;
+                let Some(mut customer) = row.as_ref().map(customer_from_row).transpose()? else {
+                    return Ok(None);
+                };
+                if customer.apply(update, now) {
+                    sqlx::query(
+                        "UPDATE customer SET company_name = $2, first_name = $3, last_name = $4, phone = $5, \
+                         metadata = $6::jsonb, updated_at = $7 WHERE id = $1",
+                    )
+                    .bind(&customer.id)
+                    .bind(&customer.company_name)
+                    .bind(&customer.first_name)
+                    .bind(&customer.last_name)
+                    .bind(&customer.phone)
+                    .bind(metadata_text(&customer))
+                    .bind(customer.updated_at)
+                    .execute(&mut *transaction)
+                    .await?;
+                }
+                transaction.commit().await?;
+                Ok(Some(customer))
+            })
+            .await?;
+        Ok(customer)
+    }
+
+    async fn addresses(&self, customer_id: &str) -> Result<Vec<Address>, StoreError> {
+        let query = sqlx::query(select_address!("WHERE customer_id = $1 ORDER BY id"))
+            .bind(customer_id.to_owned());
+        let rows = self.connections.fetch_all(query).await?;
+        Ok(rows
+            .iter()
+            .map(address_from_row)
+            .collect::<Result<_, _>>()?)
+    }
+
+    async fn address(&self, customer_id: &str, id: &str) -> Result<Option<Address>, StoreError> {
+        let query = sqlx::query(select_address!("WHERE customer_id = $1 AND id = $2"))
+            .bind(customer_id.to_owned())
+            .bind(id.to_owned());
+        let row = self.connections.fetch_optional(query).await?;
+        Ok(row.as_ref().map(address_from_row).transpose()?)
+    }
+
+    async fn insert_address(&self, address: &Address) -> Result<(), StoreError> {
+        self.connections
+            .run(async |connection| {
+                let mut transaction = connection.begin().await?;
+                save_address(&mut transaction, address).await?;
+                transaction.commit().await
+            })
+            .await?;
+        Ok(())
+    }
+
+    async fn update_address(
+        &self,
+        customer_id: &str,
+        id: &str,
+        update: &AddressUpdate,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Address>, StoreError> {
+        let address = self
+            .connections
+            .run(async |connection| {
+                let mut transaction = connection.begin().await?;
+                let row = sqlx::query(select_address!(
+                    "WHERE customer_id = $1 AND id = $2 FOR UPDATE"
+                ))
+                .bind(customer_id)
+                .bind(id)
+                .fetch_optional(&mut *transaction)
+                .await?;
+                let Some(mut address) = row.as_ref().map(address_from_row).transpose()? else {
+                    return Ok(None);
+                };
+                if address.apply(update, now) {
+                    save_address(&mut transaction, &address).await?;
+                }
+                transaction.commit().await?;
+                Ok(Some(address))
+            })
+            .await?;
+        Ok(address)
+    }
+
+    async fn delete_address(&self, customer_id: &str, id: &str) -> Result<bool, StoreError> {
+        let query = sqlx::query("DELETE FROM customer_address WHERE customer_id = $1 AND id = $2")
+            .bind(customer_id.to_owned())
+            .bind(id.to_owned());
+        Ok(self.connections.execute(query).await?.rows_affected() > 0)
     }
 
     async fn insert_publishable_key(&self, key: &PublishableKey) -> Result<(), StoreError> {

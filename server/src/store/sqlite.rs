@@ -9,9 +9,9 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, params};
 
 use super::{
     AuthIdentity, CreateCustomerOutcome, DeletedSignUp, Migration, PublishableKey, Session, Store,
-    StoreError, metadata_text, sqlite_writer::Writer,
+    StoreError, json_text, metadata_text, sqlite_writer::Writer,
 };
-use crate::domain::Customer;
+use crate::domain::{Address, AddressUpdate, Customer, ProfileUpdate};
 
 const MIGRATIONS: &[Migration] = &[
     Migration {
@@ -25,6 +25,10 @@ const MIGRATIONS: &[Migration] = &[
     Migration {
         version: 3,
         sql: include_str!("../../migrations/sqlite/0003_sessions_per_identity.sql"),
+    },
+    Migration {
+        version: 4,
+        sql: include_str!("../../migrations/sqlite/0004_customer_addresses.sql"),
     },
 ];
 
@@ -229,6 +233,95 @@ fn customer_from_row(row: &Row) -> rusqlite::Result<Customer> {
     })
 }
 
+fn address_from_row(row: &Row) -> rusqlite::Result<Address> {
+    let metadata: Option<String> = row.get("metadata")?;
+    let metadata = metadata
+        .map(|text| serde_json::from_str(&text))
+        .transpose()
+        .map_err(|error| decode_error(row, "metadata", error))?;
+    Ok(Address {
+        id: row.get("id")?,
+        customer_id: row.get("customer_id")?,
+        address_name: row.get("address_name")?,
+        is_default_shipping: row.get("is_default_shipping")?,
+        is_default_billing: row.get("is_default_billing")?,
+        company: row.get("company")?,
+        first_name: row.get("first_name")?,
+        last_name: row.get("last_name")?,
+        address_1: row.get("address_1")?,
+        address_2: row.get("address_2")?,
+        city: row.get("city")?,
+        country_code: row.get("country_code")?,
+        province: row.get("province")?,
+        postal_code: row.get("postal_code")?,
+        phone: row.get("phone")?,
+        metadata,
+        created_at: timestamp_at(row, "created_at")?,
+        updated_at: timestamp_at(row, "updated_at")?,
+    })
+}
+
+fn select_address(
+    connection: &Connection,
+    customer_id: &str,
+    id: &str,
+) -> rusqlite::Result<Option<Address>> {
+    connection
+        .prepare_cached("SELECT * FROM customer_address WHERE customer_id = ?1 AND id = ?2")?
+        .query_row([customer_id, id], address_from_row)
+        .optional()
+}
+
+/// Writes the address (inserted or replaced) after taking the default flags it holds from the customer's other
+/// addresses; runs inside the writer's transaction.
+fn save_address(connection: &Connection, address: &Address) -> rusqlite::Result<()> {
+    for (flag, set) in [
+        ("is_default_shipping", address.is_default_shipping),
+        ("is_default_billing", address.is_default_billing),
+    ] {
+        if set {
+            connection.execute(
+                &format!(
+                    "UPDATE customer_address SET {flag} = 0, updated_at = ?3 \
+                     WHERE customer_id = ?1 AND id <> ?2 AND {flag}"
+                ),
+                params![
+                    address.customer_id,
+                    address.id,
+                    timestamp(address.updated_at)
+                ],
+            )?;
+        }
+    }
+    connection.execute(
+        "INSERT OR REPLACE INTO customer_address (id, customer_id, address_name, is_default_shipping, \
+         is_default_billing, company, first_name, last_name, address_1, address_2, city, country_code, province, \
+         postal_code, phone, metadata, created_at, updated_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+        params![
+            address.id,
+            address.customer_id,
+            address.address_name,
+            address.is_default_shipping,
+            address.is_default_billing,
+            address.company,
+            address.first_name,
+            address.last_name,
+            address.address_1,
+            address.address_2,
+            address.city,
+            address.country_code,
+            address.province,
+            address.postal_code,
+            address.phone,
+            json_text(&address.metadata),
+            timestamp(address.created_at),
+            timestamp(address.updated_at),
+        ],
+    )?;
+    Ok(())
+}
+
 fn key_from_row(row: &Row) -> rusqlite::Result<PublishableKey> {
     Ok(PublishableKey {
         id: row.get("id")?,
@@ -394,6 +487,11 @@ impl Store for SqliteStore {
                 )?;
                 let identities =
                     connection.execute("DELETE FROM auth_identity WHERE email = ?1", [&email])?;
+                connection.execute(
+                    "DELETE FROM customer_address WHERE customer_id IN \
+                     (SELECT id FROM customer WHERE email = ?1)",
+                    [&email],
+                )?;
                 let customers =
                     connection.execute("DELETE FROM customer WHERE email = ?1", [&email])?;
                 Ok(DeletedSignUp {
@@ -413,6 +511,102 @@ impl Store for SqliteStore {
                 .optional()
         })
         .await
+    }
+
+    async fn update_customer(
+        &self,
+        id: &str,
+        update: &ProfileUpdate,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Customer>, StoreError> {
+        let (id, update) = (id.to_owned(), update.clone());
+        self.writer
+            .write(move |connection| {
+                let Some(mut customer) = connection
+                    .prepare_cached("SELECT * FROM customer WHERE id = ?1 AND deleted_at IS NULL")?
+                    .query_row([&id], customer_from_row)
+                    .optional()?
+                else {
+                    return Ok(None);
+                };
+                if customer.apply(&update, now) {
+                    connection.execute(
+                        "UPDATE customer SET company_name = ?2, first_name = ?3, last_name = ?4, phone = ?5, \
+                         metadata = ?6, updated_at = ?7 WHERE id = ?1",
+                        params![
+                            customer.id,
+                            customer.company_name,
+                            customer.first_name,
+                            customer.last_name,
+                            customer.phone,
+                            metadata_text(&customer),
+                            timestamp(customer.updated_at),
+                        ],
+                    )?;
+                }
+                Ok(Some(customer))
+            })
+            .await
+    }
+
+    async fn addresses(&self, customer_id: &str) -> Result<Vec<Address>, StoreError> {
+        let customer_id = customer_id.to_owned();
+        self.read(move |connection| {
+            connection
+                .prepare_cached(
+                    "SELECT * FROM customer_address WHERE customer_id = ?1 ORDER BY id",
+                )?
+                .query_map([&customer_id], address_from_row)?
+                .collect()
+        })
+        .await
+    }
+
+    async fn address(&self, customer_id: &str, id: &str) -> Result<Option<Address>, StoreError> {
+        let (customer_id, id) = (customer_id.to_owned(), id.to_owned());
+        self.read(move |connection| select_address(connection, &customer_id, &id))
+            .await
+    }
+
+    async fn insert_address(&self, address: &Address) -> Result<(), StoreError> {
+        let address = address.clone();
+        self.writer
+            .write(move |connection| save_address(connection, &address))
+            .await
+    }
+
+    async fn update_address(
+        &self,
+        customer_id: &str,
+        id: &str,
+        update: &AddressUpdate,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Address>, StoreError> {
+        let (customer_id, id, update) = (customer_id.to_owned(), id.to_owned(), update.clone());
+        self.writer
+            .write(move |connection| {
+                let Some(mut address) = select_address(connection, &customer_id, &id)? else {
+                    return Ok(None);
+                };
+                if address.apply(&update, now) {
+                    save_address(connection, &address)?;
+                }
+                Ok(Some(address))
+            })
+            .await
+    }
+
+    async fn delete_address(&self, customer_id: &str, id: &str) -> Result<bool, StoreError> {
+        let (customer_id, id) = (customer_id.to_owned(), id.to_owned());
+        self.writer
+            .write(move |connection| {
+                let deleted = connection.execute(
+                    "DELETE FROM customer_address WHERE customer_id = ?1 AND id = ?2",
+                    [&customer_id, &id],
+                )?;
+                Ok(deleted > 0)
+            })
+            .await
     }
 
     async fn insert_publishable_key(&self, key: &PublishableKey) -> Result<(), StoreError> {
