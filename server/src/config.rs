@@ -102,6 +102,20 @@ pub struct Config {
     /// Seconds between two sweeps of expired sessions.
     #[arg(long, env = "SESSION_SWEEP_SECS", default_value_t = 600, global = true)]
     pub session_sweep_secs: u64,
+    /// Where Medusa's events (`customer.created`, `customer.updated`, `auth.password_reset` with its token) are
+    /// POSTed, at least once, from an outbox in the database. Unset: no event is kept, and password resets cannot
+    /// reach anyone.
+    #[arg(long, env = "EVENTS_WEBHOOK_URL", global = true)]
+    pub events_webhook_url: Option<String>,
+    /// The key of the HMAC-SHA256 of each event's body, sent as `X-Webhook-Signature: sha256=<hex>`; required with
+    /// `EVENTS_WEBHOOK_URL`.
+    #[arg(
+        long,
+        env = "EVENTS_WEBHOOK_SECRET",
+        hide_env_values = true,
+        global = true
+    )]
+    pub events_webhook_secret: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -151,6 +165,20 @@ pub enum CustomersCommand {
 }
 
 impl Config {
+    /// The webhook events go to, if one is set; a URL without a secret is refused.
+    pub fn webhook(&self) -> anyhow::Result<Option<crate::events::Webhook>> {
+        match (&self.events_webhook_url, &self.events_webhook_secret) {
+            (None, _) => Ok(None),
+            (Some(url), Some(secret)) if !secret.is_empty() => Ok(Some(crate::events::Webhook {
+                url: url.clone(),
+                secret: secret.clone(),
+            })),
+            (Some(_), _) => anyhow::bail!(
+                "EVENTS_WEBHOOK_URL is set without EVENTS_WEBHOOK_SECRET to sign the events"
+            ),
+        }
+    }
+
     /// The bounds these settings give on this machine.
     pub fn limits(&self) -> crate::app::Limits {
         let defaults = crate::hashing::HashingLimits::for_this_machine();
@@ -183,6 +211,8 @@ impl Config {
             hash_queue_timeout_ms: 60_000,
             sessions_per_identity: crate::app::DEFAULT_SESSIONS_PER_IDENTITY,
             session_sweep_secs: 600,
+            events_webhook_url: None,
+            events_webhook_secret: None,
         }
     }
 

@@ -9,6 +9,7 @@ pub mod cli;
 pub mod config;
 pub mod connections;
 pub mod domain;
+pub mod events;
 pub mod hashing;
 pub mod http;
 pub mod secrets;
@@ -41,7 +42,11 @@ impl Application {
     pub async fn build(config: Config) -> anyhow::Result<Self> {
         secrets::check(&config)?;
         let store = store::connect(&config.database_url).await?;
-        let app = Arc::new(App::with_limits(store, &config.jwt_secret, config.limits()));
+        let webhook = config.webhook()?;
+        let app = Arc::new(
+            App::with_limits(store, &config.jwt_secret, config.limits())
+                .with_events(webhook.is_some()),
+        );
         ensure_a_publishable_key(&app).await?;
         let host = config.host.trim_start_matches('[').trim_end_matches(']');
         let listener = match host.parse::<IpAddr>() {
@@ -77,6 +82,15 @@ impl Application {
             app.clone(),
             Duration::from_secs(config.session_sweep_secs.max(1)),
         ));
+        let delivering = match config.webhook().ok().flatten() {
+            Some(webhook) => Some(tokio::spawn(events::deliver(app.store().clone(), webhook))),
+            None => {
+                tracing::warn!(
+                    "EVENTS_WEBHOOK_URL is not set: no event is delivered, so password reset tokens cannot reach customers"
+                );
+                None
+            }
+        };
         let routes = http::routes(app, &config);
         let served = connections::serve(
             listener,
@@ -87,6 +101,9 @@ impl Application {
         )
         .await;
         sweeping.abort();
+        if let Some(delivering) = delivering {
+            delivering.abort();
+        }
         served
     }
 }

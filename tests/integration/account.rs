@@ -190,11 +190,18 @@ on_every_store! {
         assert_eq!((status, body["type"].clone()), (400, json!("invalid_data")), "{body}");
     }
 
-    async fn deleting_a_sign_up_deletes_its_addresses(server: TestServer) {
+    async fn a_deleted_customer_s_account_routes_answer_404_and_write_nothing(server: TestServer) {
         let (customer_id, token) = logged_in(&server, "gone@example.com").await;
         post(&server, "/store/customers/me/addresses", &token, json!({"city": "Oslo"})).await;
         assert_eq!(server.app.store().addresses(&customer_id).await.unwrap().len(), 1);
         server.app.store().delete_sign_up("gone@example.com").await.unwrap();
         assert!(server.app.store().addresses(&customer_id).await.unwrap().is_empty());
+        let gone = json!({"type": "not_found", "message": format!("Customer with id: {customer_id} was not found")});
+        let addresses = "/store/customers/me/addresses";
+        assert_eq!(post(&server, "/store/customers/me", &token, json!({"first_name": "X"})).await, (404, gone.clone()));
+        assert_eq!(post(&server, addresses, &token, json!({"city": "Oslo"})).await, (404, gone));
+        assert!(server.app.store().addresses(&customer_id).await.unwrap().is_empty(), "no orphan address");
+        let (status, list) = get(&server, addresses, &token).await;
+        assert_eq!((status, list["count"].clone()), (200, json!(0)));
     }
 }

@@ -14,6 +14,9 @@ use serde_json::{Value, json};
 const SERVE_DATABASE_URL: &str = "MEDUSA_TEST_SERVE_DATABASE_URL";
 /// Set: the server process has no connection cap and keeps idle connections a minute.
 const SERVE_UNCAPPED: &str = "MEDUSA_TEST_SERVE_UNCAPPED";
+/// Set: the server process delivers events to this webhook, signed with `SERVE_WEBHOOK_SECRET`.
+const SERVE_WEBHOOK_URL: &str = "MEDUSA_TEST_SERVE_WEBHOOK_URL";
+const SERVE_WEBHOOK_SECRET: &str = "MEDUSA_TEST_SERVE_WEBHOOK_SECRET";
 
 /// Not a test: the entry point of the server processes that tests start ([`ServerProcess`]).
 #[test]
@@ -27,6 +30,8 @@ fn server_process() {
         config.max_connections = Some(1_000_000);
         config.keep_alive_timeout_ms = 60_000;
     }
+    config.events_webhook_url = std::env::var(SERVE_WEBHOOK_URL).ok();
+    config.events_webhook_secret = std::env::var(SERVE_WEBHOOK_SECRET).ok();
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
         let application = Application::build(config).await.unwrap();
@@ -44,6 +49,34 @@ pub(crate) struct ServerProcess {
 impl ServerProcess {
     pub(crate) fn start(database_url: &str) -> Self {
         Self::spawn(Command::new(std::env::current_exe().unwrap()), database_url)
+    }
+
+    /// A server that delivers its events to `url`.
+    pub(crate) fn start_with_webhook(database_url: &str, url: &str, secret: &str) -> Self {
+        let mut command = Command::new(std::env::current_exe().unwrap());
+        command
+            .env(SERVE_WEBHOOK_URL, url)
+            .env(SERVE_WEBHOOK_SECRET, secret);
+        Self::spawn(command, database_url)
+    }
+
+    /// Registers `email` and creates its customer on this server; returns the customer's id.
+    pub(crate) async fn sign_up(&self, database_url: &str, email: &str) -> String {
+        let client = Client {
+            http: reqwest::Client::new(),
+            key: publishable_key(database_url).await,
+        };
+        let token = client.token(&self.base_url, REGISTER, email).await;
+        let (status, body) = client
+            .post(
+                &self.base_url,
+                "/store/customers",
+                Some(&token),
+                json!({"email": email}),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        body["customer"]["id"].as_str().unwrap().to_owned()
     }
 
     /// A server without a connection cap, under an open-files limit of `descriptors`.

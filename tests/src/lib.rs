@@ -30,8 +30,16 @@ impl TestServer {
     /// `scripts/postgres/start.sh` (and stops when it ends). Where the PostgreSQL binaries are missing, the build
     /// marks the PostgreSQL tests ignored instead (`tests/build.rs`), so they never pass without running.
     pub async fn start_postgres() -> Self {
+        Self::start_postgres_with(|_| {}).await
+    }
+
+    /// A server on a fresh PostgreSQL database (see [`start_postgres`](Self::start_postgres)), with settings of its
+    /// own.
+    pub async fn start_postgres_with(adjust: impl FnOnce(&mut Config)) -> Self {
         let url = fresh_postgres_database(&postgres_admin_url().await).await;
-        Self::start_on(&url, None).await
+        let mut config = Config::for_tests(&url);
+        adjust(&mut config);
+        Self::start_configured(config, None).await
     }
 
     /// A server on the given database, e.g. PostgreSQL.
@@ -180,18 +188,18 @@ pub async fn fresh_postgres_database(admin_url: &str) -> String {
 /// Defines each test twice, `on_sqlite` and `on_postgres`, over a fresh server of each store.
 #[macro_export]
 macro_rules! on_every_store {
-    ($($(#[$meta:meta])* async fn $name:ident($server:ident: TestServer) $body:block)*) => {
+    ($($(#[$meta:meta])* async fn $name:ident($arg:ident: $kind:ident) $body:block)*) => {
         $(
             $(#[$meta])*
             mod $name {
                 #[allow(unused_imports)]
                 use super::*;
 
-                async fn scenario($server: $crate::TestServer) $body
+                async fn scenario($arg: $crate::$kind) $body
 
                 #[tokio::test]
                 async fn on_sqlite() {
-                    scenario($crate::TestServer::start().await).await
+                    scenario($crate::on_every_store!(@start $kind, $crate::Backend::Sqlite)).await
                 }
 
                 #[tokio::test]
@@ -200,11 +208,33 @@ macro_rules! on_every_store {
                     ignore = "PostgreSQL binaries (pg_ctl, initdb) not found and TEST_DATABASE_URL unset"
                 )]
                 async fn on_postgres() {
-                    scenario($crate::TestServer::start_postgres().await).await
+                    scenario($crate::on_every_store!(@start $kind, $crate::Backend::Postgres)).await
                 }
             }
         )*
     };
+    (@start TestServer, $backend:expr) => { $backend.start().await };
+    (@start Backend, $backend:expr) => { $backend };
+}
+
+/// Where a test's server keeps its data; tests that configure their server take one (`on_every_store!`).
+#[derive(Clone, Copy, Debug)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub async fn start(self) -> TestServer {
+        self.start_with(|_| {}).await
+    }
+
+    pub async fn start_with(self, adjust: impl FnOnce(&mut Config)) -> TestServer {
+        match self {
+            Backend::Sqlite => TestServer::start_with(adjust).await,
+            Backend::Postgres => TestServer::start_postgres_with(adjust).await,
+        }
+    }
 }
 
 /// The cluster the PostgreSQL tests create their databases in: `TEST_DATABASE_URL`, or one started for this process.
@@ -361,4 +391,126 @@ pub fn claims(token: &str) -> Value {
     let bytes = base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, payload)
         .expect("base64url");
     serde_json::from_slice(&bytes).expect("JSON claims")
+}
+
+/// A webhook receiver on a loopback port: records every delivery, and answers with the status it is told to.
+pub struct WebhookReceiver {
+    pub url: String,
+    deliveries: Arc<std::sync::Mutex<Vec<Delivery>>>,
+    status: Arc<std::sync::atomic::AtomicU16>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+/// One POST the receiver got.
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    pub headers: std::collections::HashMap<String, String>,
+    pub body: String,
+}
+
+impl Delivery {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.body).expect("a JSON delivery")
+    }
+}
+
+impl WebhookReceiver {
+    /// A receiver on a free port.
+    pub async fn start() -> Self {
+        Self::start_on("127.0.0.1:0").await
+    }
+
+    /// A receiver on this address (to come back on the port of one that was down).
+    pub async fn start_on(address: &str) -> Self {
+        use poem::{EndpointExt, IntoResponse, listener::Acceptor, listener::Listener};
+        let acceptor = poem::listener::TcpListener::bind(address.to_owned())
+            .into_acceptor()
+            .await
+            .expect("the receiver binds");
+        let bound = acceptor.local_addr()[0]
+            .as_socket_addr()
+            .copied()
+            .expect("a TCP address");
+        let deliveries = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let status = Arc::new(std::sync::atomic::AtomicU16::new(200));
+        let (recorded, answer) = (deliveries.clone(), status.clone());
+        let endpoint = poem::endpoint::make(move |request: poem::Request| {
+            let (recorded, answer) = (recorded.clone(), answer.clone());
+            async move {
+                let headers = request
+                    .headers()
+                    .iter()
+                    .map(|(k, v)| {
+                        (
+                            k.as_str().to_owned(),
+                            v.to_str().unwrap_or_default().to_owned(),
+                        )
+                    })
+                    .collect();
+                let body = request.into_body().into_string().await.unwrap_or_default();
+                let status = answer.load(std::sync::atomic::Ordering::SeqCst);
+                if status == 200 {
+                    recorded.lock().unwrap().push(Delivery { headers, body });
+                }
+                poem::http::StatusCode::from_u16(status)
+                    .unwrap_or(poem::http::StatusCode::OK)
+                    .into_response()
+            }
+        })
+        .map_to_response();
+        let task = tokio::spawn(async move {
+            poem::Server::new_with_acceptor(acceptor)
+                .run(endpoint)
+                .await
+                .ok();
+        });
+        Self {
+            url: format!("http://{bound}/hooks/medusa"),
+            deliveries,
+            status,
+            task,
+        }
+    }
+
+    /// Answers every delivery from now on with `status` (200 records it; anything else refuses it).
+    pub fn answer_with(&self, status: u16) {
+        self.status
+            .store(status, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    pub fn deliveries(&self) -> Vec<Delivery> {
+        self.deliveries.lock().unwrap().clone()
+    }
+
+    /// The first recorded delivery of the event `name`, waiting up to `within` for it.
+    pub async fn wait_for(&self, name: &str, within: std::time::Duration) -> Delivery {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            if let Some(delivery) = self
+                .deliveries()
+                .into_iter()
+                .find(|d| d.headers.get("x-webhook-event").map(String::as_str) == Some(name))
+            {
+                return delivery;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "no {name} event within {within:?}; got {:?}",
+                self.deliveries()
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+}
+
+impl Drop for WebhookReceiver {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// A loopback address nothing listens on (a receiver that is down), and stays free for one to start on later.
+pub fn unused_address() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+    listener.local_addr().expect("its address").to_string()
 }

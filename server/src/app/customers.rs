@@ -4,7 +4,7 @@ use serde_json::{Value, json};
 
 use super::{App, Credentials, CustomerActor, Registration};
 use crate::domain::{
-    AuthContext, Customer, Error, FieldSelection, NewCustomer, ProfileUpdate, jsonb, query,
+    AuthContext, Customer, Error, Event, FieldSelection, NewCustomer, ProfileUpdate, jsonb, query,
 };
 use crate::store::CreateCustomerOutcome;
 
@@ -36,9 +36,10 @@ impl App {
             metadata: new_customer.metadata.map(jsonb::normalize_object),
             ..super::new_customer(email, true)
         };
+        let created = self.event(|| Event::customer_created(&customer.id, customer.created_at));
         match self
             .store
-            .create_customer_for_identity(context.auth_identity_id(), &customer)
+            .create_customer_for_identity(context.auth_identity_id(), &customer, created.as_ref())
             .await?
         {
             CreateCustomerOutcome::Created => {}
@@ -96,9 +97,11 @@ impl App {
         let update = ProfileUpdate::from_body(body)?;
         let fields = query::select_fields(query_pairs)?;
         let id = context.actor_id();
+        let now = super::now_in_millis();
+        let updated = self.event(|| Event::customer_updated(id, now));
         let customer = self
             .store
-            .update_customer(id, &update, super::now_in_millis())
+            .update_customer(id, &update, now, updated.as_ref())
             .await?
             .ok_or_else(|| customer_not_found(id))?;
         self.customer_answer(&customer, fields.as_deref()).await

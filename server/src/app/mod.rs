@@ -5,6 +5,7 @@ mod addresses;
 mod administration;
 mod auth;
 mod customers;
+mod password;
 
 use std::sync::Arc;
 
@@ -23,6 +24,8 @@ pub struct App {
     hashing: Hashing,
     /// At most this many live sessions per identity: a new one drops the oldest.
     sessions_per_identity: usize,
+    /// Whether changes write Medusa's events to the outbox (only when a webhook will deliver them).
+    events: bool,
 }
 
 /// The bounds an application works within.
@@ -55,7 +58,19 @@ impl App {
             tokens: TokenKeys::new(jwt_secret),
             hashing: Hashing::new(limits.hashing),
             sessions_per_identity: limits.sessions_per_identity.max(1),
+            events: false,
         }
+    }
+
+    /// Writes Medusa's events to the outbox with the changes they announce, for the webhook to deliver.
+    pub fn with_events(mut self, events: bool) -> Self {
+        self.events = events;
+        self
+    }
+
+    /// The event to write with a change, if events are delivered at all.
+    fn event(&self, event: impl FnOnce() -> crate::domain::Event) -> Option<crate::domain::Event> {
+        self.events.then(event)
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {

@@ -17,6 +17,10 @@ pub enum Kind {
     Boolean,
     /// An object or `null` (`metadata`).
     Record,
+    /// A string that must be sent (`identifier`).
+    RequiredText,
+    /// An object; `null` is refused.
+    Object,
 }
 
 /// A body schema: the fields it knows, in Medusa's order.
@@ -33,17 +37,23 @@ pub fn validate(body: &Value, schema: &Schema) -> Result<Map<String, Value>, Err
     let mut issues = Vec::new();
     for &(name, kind) in schema {
         let Some(value) = fields.get(name) else {
+            if kind == Kind::RequiredText {
+                issues.push(format!("Field '{name}' is required"));
+            }
             continue;
         };
         let issue = match (kind, value) {
             (Kind::Text | Kind::Email | Kind::Record, Value::Null) => None,
             (Kind::Text, Value::String(_)) | (Kind::Boolean, Value::Bool(_)) => None,
-            (Kind::Record, Value::Object(_)) => None,
+            (Kind::Record | Kind::Object, Value::Object(_)) => None,
+            (Kind::RequiredText, Value::String(_)) => None,
             (Kind::Email, Value::String(value)) if email::is_valid(value) => None,
             (Kind::Email, Value::String(_)) => Some("Invalid email address".to_owned()),
-            (Kind::Text | Kind::Email, other) => Some(wrong_type("string", name, other)),
+            (Kind::Text | Kind::Email | Kind::RequiredText, other) => {
+                Some(wrong_type("string", name, other))
+            }
             (Kind::Boolean, other) => Some(wrong_type("boolean", name, other)),
-            (Kind::Record, other) => Some(wrong_type("record", name, other)),
+            (Kind::Record | Kind::Object, other) => Some(wrong_type("record", name, other)),
         };
         issues.extend(issue);
     }

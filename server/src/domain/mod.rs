@@ -5,6 +5,7 @@ pub mod body;
 mod customer;
 pub mod email;
 mod error;
+mod event;
 pub mod fields;
 #[cfg(test)]
 mod fuzz_tests;
@@ -20,6 +21,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 pub use address::{Address, AddressQuery, AddressUpdate};
 pub use customer::{Customer, NewCustomer, ProfileUpdate};
 pub use error::Error;
+pub use event::Event;
 pub use fields::FieldSelection;
 pub use token::{AuthContext, TokenKeys};
 

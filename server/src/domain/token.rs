@@ -8,6 +8,21 @@ use serde_json::{Map, Value, json};
 /// How long a token is valid (Medusa's default `jwtExpiresIn` of `1d`).
 pub const TOKEN_LIFETIME_SECS: i64 = 24 * 60 * 60;
 
+/// How long a password-reset token is valid (Medusa's 15 minutes).
+pub const RESET_TOKEN_LIFETIME_SECS: i64 = 15 * 60;
+
+/// A password-reset token's claims, in Medusa's order (2.16 and later: `purpose` and `jti` make it single-use).
+#[derive(Serialize, serde::Deserialize)]
+pub struct ResetClaims {
+    pub entity_id: String,
+    pub provider: String,
+    pub actor_type: String,
+    pub purpose: String,
+    pub iat: i64,
+    pub exp: i64,
+    pub jti: String,
+}
+
 /// The identity a token is issued for.
 pub struct TokenSubject<'a> {
     pub auth_identity_id: &'a str,
@@ -96,6 +111,33 @@ impl TokenKeys {
             .expect("HS256 signing of plain claims cannot fail")
     }
 
+    /// Issues a password-reset token for the email of a customer's `emailpass` identity.
+    pub fn issue_reset(&self, email: &str, now: i64) -> String {
+        let claims = ResetClaims {
+            entity_id: email.to_owned(),
+            provider: "emailpass".into(),
+            actor_type: "customer".into(),
+            purpose: "reset".into(),
+            iat: now,
+            exp: now + RESET_TOKEN_LIFETIME_SECS,
+            jti: uuid::Uuid::new_v4().to_string(),
+        };
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .expect("HS256 signing of plain claims cannot fail")
+    }
+
+    /// Verifies a password-reset token for the customer's `emailpass` identity: signed by us, not expired, with the
+    /// reset purpose. Whether it is still the identity's newest, unused token is the store's to say.
+    pub fn verify_reset(&self, token: &str) -> Option<ResetClaims> {
+        let claims = jsonwebtoken::decode::<ResetClaims>(token, &self.decoding, &self.validation)
+            .ok()?
+            .claims;
+        (claims.purpose == "reset"
+            && claims.provider == "emailpass"
+            && claims.actor_type == "customer")
+            .then_some(claims)
+    }
+
     /// Verifies a token; `None` for anything not signed by us with HS256, expired, not yet valid, or without
     /// the claims an auth context needs.
     pub fn verify(&self, token: &str) -> Option<AuthContext> {
@@ -145,6 +187,33 @@ mod tests {
             ]
         );
         assert_eq!(context.actor_id(), "");
+    }
+
+    #[test]
+    fn reset_tokens_carry_medusas_claims_and_are_not_login_tokens() {
+        let keys = TokenKeys::new("supersecret");
+        let token = keys.issue_reset("a@b.co", now());
+        let claims = keys.verify_reset(&token).unwrap();
+        assert_eq!(
+            (claims.entity_id.as_str(), claims.exp - claims.iat),
+            ("a@b.co", 900)
+        );
+        let login = keys.issue(
+            &TokenSubject {
+                auth_identity_id: "authid_1",
+                customer_id: None,
+            },
+            now(),
+        );
+        assert!(keys.verify_reset(&login).is_none());
+        assert!(
+            keys.verify(&token).is_none(),
+            "a reset token does not log in"
+        );
+        assert!(
+            keys.verify_reset(&keys.issue_reset("a@b.co", now() - 901))
+                .is_none()
+        );
     }
 
     #[test]

@@ -5,10 +5,15 @@ use poem_openapi::OpenApi;
 
 use super::{
     ApiTags,
-    error::{EmailPassErrors, RefreshErrors, TokenErrors},
+    error::{
+        EmailPassErrors, RefreshErrors, ResetRequestErrors, TokenErrors, UpdatePasswordErrors,
+    },
     extract::{Auth, BearerOnly, JsonBody, SessionOnly},
-    response::{JsonOk, Reply},
-    schemas::{AuthResponse, EmailPassCredentials, SessionResponse, SuccessResponse},
+    response::{Created, JsonOk, Reply},
+    schemas::{
+        AuthResponse, EmailPassCredentials, ResetPasswordRequest, SessionResponse, SuccessResponse,
+        UpdatePasswordRequest,
+    },
     session_cookie::SessionCookies,
 };
 use crate::app::App;
@@ -56,6 +61,51 @@ impl AuthApi {
         async { self.app.login(&body?).await.map(token_body) }
             .await
             .into()
+    }
+
+    /// Ask for a password reset
+    ///
+    /// Answers 201 `Created` whether or not an identity has this email. For one that has, it mints a reset token
+    /// (valid 15 minutes; a newer request makes older tokens invalid) and emits the event `auth.password_reset`
+    /// with it, which the server delivers to `EVENTS_WEBHOOK_URL` for the storefront to mail.
+    #[oai(
+        path = "/auth/customer/emailpass/reset-password",
+        method = "post",
+        operation_id = "requestPasswordReset"
+    )]
+    async fn request_password_reset(
+        &self,
+        body: JsonBody<ResetPasswordRequest>,
+    ) -> Created<ResetRequestErrors> {
+        let body = body.value;
+        async { self.app.request_password_reset(&body?).await }
+            .await
+            .into()
+    }
+
+    /// Set a new password with a reset token
+    ///
+    /// The reset token goes as a bearer token. It names the identity (an `email` in the body is ignored) and works
+    /// once: it is used up as soon as it is found valid, even if the body has no password. Afterwards the old
+    /// password and the token are refused; tokens issued by login stay valid.
+    #[oai(
+        path = "/auth/customer/emailpass/update",
+        method = "post",
+        operation_id = "updatePassword"
+    )]
+    async fn update_password(
+        &self,
+        body: JsonBody<UpdatePasswordRequest>,
+        auth: Auth<BearerOnly>,
+    ) -> Reply<SuccessResponse, UpdatePasswordErrors> {
+        let body = body.value;
+        async {
+            self.app
+                .update_password(auth.credentials.authorization.as_deref(), &body?)
+                .await
+        }
+        .await
+        .into()
     }
 
     /// Refresh a token

@@ -183,6 +183,10 @@ error_statuses!(EmailPassErrors:
     400 => BAD_REQUEST, 401 => AUTH_FAILED, 413 => TOO_LARGE, 500 => UNKNOWN, 503 => BUSY,
 );
 error_statuses!(TokenErrors: 401 => UNAUTHORIZED, 500 => UNKNOWN);
+error_statuses!(ResetRequestErrors: 400 => BAD_REQUEST, 413 => TOO_LARGE, 500 => UNKNOWN);
+error_statuses!(UpdatePasswordErrors:
+    400 => BAD_REQUEST, 401 => AUTH_FAILED, 413 => TOO_LARGE, 500 => UNKNOWN, 503 => BUSY,
+);
 error_statuses!(RefreshErrors: 401 => UNAUTHORIZED, 404 => NOT_FOUND, 500 => UNKNOWN);
 error_statuses!(CreateCustomerErrors:
     400 => BAD_REQUEST, 401 => UNAUTHORIZED, 404 => NOT_FOUND, 409 => CONFLICT, 413 => TOO_LARGE, 422 => DUPLICATE,

@@ -105,7 +105,10 @@ mod tests {
             route_path("/Store/Customers/Me/Addresses/cuaddr_01ABC/").as_deref(),
             Some("/store/customers/me/addresses/cuaddr_01ABC")
         );
-        assert_eq!(route_path("/store/customers/me/addresses/cuaddr_01ABC"), None);
+        assert_eq!(
+            route_path("/store/customers/me/addresses/cuaddr_01ABC"),
+            None
+        );
     }
 
     #[test]

@@ -110,3 +110,52 @@ impl<T: Type> poem::IntoResponse for JsonOk<T> {
         response
     }
 }
+
+/// `201 Created` in plain text, or an error among the statuses `S` declares: Medusa's answer to a password-reset
+/// request.
+pub enum Created<S: ErrorStatuses> {
+    Ok,
+    Err(ApiError<S>),
+}
+
+impl<S: ErrorStatuses> From<Result<(), Error>> for Created<S> {
+    fn from(result: Result<(), Error>) -> Self {
+        match result {
+            Ok(()) => Self::Ok,
+            Err(error) => Self::Err(error.into()),
+        }
+    }
+}
+
+impl<S: ErrorStatuses> ApiResponse for Created<S> {
+    fn meta() -> MetaResponses {
+        let mut responses = vec![MetaResponse {
+            description: "Created",
+            status: Some(201),
+            status_range: None,
+            content: vec![MetaMediaType {
+                content_type: "text/plain",
+                schema: String::schema_ref(),
+            }],
+            headers: vec![],
+        }];
+        responses.extend(ApiError::<S>::meta().responses);
+        MetaResponses { responses }
+    }
+
+    fn register(registry: &mut Registry) {
+        ApiError::<S>::register(registry);
+    }
+}
+
+impl<S: ErrorStatuses> poem::IntoResponse for Created<S> {
+    fn into_response(self) -> Response {
+        match self {
+            Self::Ok => Response::builder()
+                .status(StatusCode::CREATED)
+                .content_type("text/plain; charset=utf-8")
+                .body("Created"),
+            Self::Err(error) => error.into_response(),
+        }
+    }
+}

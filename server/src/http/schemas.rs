@@ -118,6 +118,22 @@ pub struct ErrorBody {
     pub message: String,
 }
 
+/// Unknown keys are refused.
+#[derive(Object)]
+#[oai(deny_unknown_fields)]
+pub struct ResetPasswordRequest {
+    /// The email of the identity, exactly as registered.
+    pub identifier: String,
+    /// Passed on in the event's `metadata`.
+    pub metadata: Option<AnyObject>,
+}
+
+/// The new password; other keys (such as `email`) are ignored.
+#[derive(Object)]
+pub struct UpdatePasswordRequest {
+    pub password: PasswordString,
+}
+
 /// An email and a password.
 #[derive(Object)]
 pub struct EmailPassCredentials {

@@ -12,7 +12,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use crate::domain::{Address, AddressUpdate, Customer, ProfileUpdate};
+use crate::domain::{Address, AddressUpdate, Customer, Event, ProfileUpdate};
 
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
@@ -54,6 +54,21 @@ pub struct Session {
     pub expires_at: DateTime<Utc>,
 }
 
+/// A password-reset token as stored: the SHA-256 of the token, never the token itself.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResetToken {
+    pub auth_identity_id: String,
+    pub token_hash: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// An event waiting in the outbox, and how many deliveries failed so far.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutboxEvent {
+    pub event: crate::domain::Event,
+    pub attempts: u32,
+}
+
 /// What [`Store::delete_sign_up`] removed.
 #[derive(Debug, Default, PartialEq)]
 pub struct DeletedSignUp {
@@ -81,10 +96,12 @@ pub trait Store: Send + Sync + 'static {
     async fn insert_identity(&self, identity: &AuthIdentity) -> Result<bool, StoreError>;
     /// In one transaction: refuse an email that already has an account, insert the customer, and link it to
     /// the identity (which must exist and have no customer yet).
+    /// `created` is written to the event outbox in the same transaction when the customer is created.
     async fn create_customer_for_identity(
         &self,
         identity_id: &str,
         customer: &Customer,
+        created: Option<&Event>,
     ) -> Result<CreateCustomerOutcome, StoreError>;
     /// Inserts a customer without an account (a guest, as Medusa's admin creates them); `false` if the email
     /// already has a guest.
@@ -93,13 +110,14 @@ pub trait Store: Send + Sync + 'static {
     /// the email (with an account or a guest). An administrative clean-up, not a Medusa route.
     async fn delete_sign_up(&self, email: &str) -> Result<DeletedSignUp, StoreError>;
     async fn customer(&self, id: &str) -> Result<Option<Customer>, StoreError>;
-    /// Applies a profile update in one transaction (read, [`Customer::apply`], write); `None` if there is no such
-    /// customer.
+    /// Applies a profile update in one transaction (read, [`Customer::apply`], write, and `updated` into the event
+    /// outbox); `None` if there is no such customer.
     async fn update_customer(
         &self,
         id: &str,
         update: &ProfileUpdate,
         now: DateTime<Utc>,
+        updated: Option<&Event>,
     ) -> Result<Option<Customer>, StoreError>;
 
     /// Every address of the customer, by id.
@@ -121,6 +139,35 @@ pub trait Store: Send + Sync + 'static {
     /// Deletes the customer's address; `false` if the customer has no such address. No other address becomes a
     /// default, as in Medusa.
     async fn delete_address(&self, customer_id: &str, id: &str) -> Result<bool, StoreError>;
+
+    /// Makes this token (its SHA-256) the identity's only password-reset token, and writes `requested` into the
+    /// event outbox, in one transaction.
+    async fn replace_reset_token(
+        &self,
+        token: &ResetToken,
+        requested: Option<&Event>,
+    ) -> Result<(), StoreError>;
+    /// Deletes the identity's reset token if it is this one and has not expired; `true` if it was.
+    async fn consume_reset_token(
+        &self,
+        token: &ResetToken,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+    async fn set_password_hash(&self, identity_id: &str, hash: &str) -> Result<(), StoreError>;
+
+    /// Events of the outbox due for delivery at `now`, oldest first, at most `limit`; each is leased to the caller
+    /// until `lease_until` (another server sees it again only after that).
+    async fn lease_due_events(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<OutboxEvent>, StoreError>;
+    /// The event was delivered: it leaves the outbox.
+    async fn delete_event(&self, id: &str) -> Result<(), StoreError>;
+    /// The delivery failed: count the attempt and try again at `next_attempt_at`.
+    async fn retry_event(&self, id: &str, next_attempt_at: DateTime<Utc>)
+    -> Result<(), StoreError>;
 
     async fn insert_publishable_key(&self, key: &PublishableKey) -> Result<(), StoreError>;
     async fn publishable_keys(&self) -> Result<Vec<PublishableKey>, StoreError>;

@@ -13,13 +13,13 @@ use sqlx::{
 };
 
 use super::{
-    AuthIdentity, CreateCustomerOutcome, DeletedSignUp, Migration, PublishableKey, Session, Store,
-    StoreError, json_text, metadata_text,
+    AuthIdentity, CreateCustomerOutcome, DeletedSignUp, Migration, OutboxEvent, PublishableKey,
+    ResetToken, Session, Store, StoreError, json_text, metadata_text,
     postgres_connections::{Connections, PgQuery},
     postgres_group_commit::{Creation, GroupCommit},
     publishable_key_cache::PublishableKeyCache,
 };
-use crate::domain::{Address, AddressUpdate, Customer, ProfileUpdate};
+use crate::domain::{Address, AddressUpdate, Customer, Event, ProfileUpdate};
 
 const MIGRATIONS: &[Migration] = &[
     Migration {
@@ -41,6 +41,10 @@ const MIGRATIONS: &[Migration] = &[
     Migration {
         version: 5,
         sql: include_str!("../../migrations/postgres/0005_customer_addresses.sql"),
+    },
+    Migration {
+        version: 6,
+        sql: include_str!("../../migrations/postgres/0006_password_reset_and_events.sql"),
     },
 ];
 
@@ -242,6 +246,40 @@ async fn save_address(connection: &mut PgConnection, address: &Address) -> Resul
     Ok(())
 }
 
+/// Writes the event, if any, into the outbox, in the caller's transaction of the change it announces.
+async fn insert_event(
+    connection: &mut PgConnection,
+    event: Option<&Event>,
+) -> Result<(), sqlx::Error> {
+    if let Some(event) = event {
+        sqlx::query(
+            "INSERT INTO event_outbox (id, name, data, created_at, attempts, next_attempt_at) \
+             VALUES ($1, $2, $3, $4, 0, $4)",
+        )
+        .bind(&event.id)
+        .bind(&event.name)
+        .bind(event.data.to_string())
+        .bind(event.created_at)
+        .execute(connection)
+        .await?;
+    }
+    Ok(())
+}
+
+fn outbox_event_from_row(row: &PgRow) -> Result<OutboxEvent, sqlx::Error> {
+    let data: String = row.try_get("data")?;
+    let attempts: i64 = row.try_get::<i32, _>("attempts")?.into();
+    Ok(OutboxEvent {
+        event: Event {
+            id: row.try_get("id")?,
+            name: row.try_get("name")?,
+            data: serde_json::from_str(&data).map_err(|error| sqlx::Error::Decode(error.into()))?,
+            created_at: row.try_get("created_at")?,
+        },
+        attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
+    })
+}
+
 fn key_from_row(row: &PgRow) -> Result<PublishableKey, sqlx::Error> {
     Ok(PublishableKey {
         id: row.try_get("id")?,
@@ -319,11 +357,13 @@ impl Store for PostgresStore {
         &self,
         identity_id: &str,
         customer: &Customer,
+        created: Option<&Event>,
     ) -> Result<CreateCustomerOutcome, StoreError> {
         loop {
             let creation = Creation {
                 identity_id: identity_id.to_owned(),
                 customer: customer.clone(),
+                created: created.cloned(),
             };
             let attempt = self.creations.attempt(creation).await?;
             if attempt.created {
@@ -393,6 +433,7 @@ impl Store for PostgresStore {
         id: &str,
         update: &ProfileUpdate,
         now: DateTime<Utc>,
+        updated: Option<&Event>,
     ) -> Result<Option<Customer>, StoreError> {
         let customer = self
             .connections
@@ -420,6 +461,7 @@ impl Store for PostgresStore {
                     .execute(&mut *transaction)
                     .await?;
                 }
+                insert_event(&mut transaction, updated).await?;
                 transaction.commit().await?;
                 Ok(Some(customer))
             })
@@ -492,6 +534,101 @@ impl Store for PostgresStore {
             .bind(customer_id.to_owned())
             .bind(id.to_owned());
         Ok(self.connections.execute(query).await?.rows_affected() > 0)
+    }
+
+    async fn replace_reset_token(
+        &self,
+        token: &ResetToken,
+        requested: Option<&Event>,
+    ) -> Result<(), StoreError> {
+        self.connections
+            .run(async |connection| {
+                let mut transaction = connection.begin().await?;
+                sqlx::query(
+                    "INSERT INTO password_reset_token (auth_identity_id, token_hash, expires_at) \
+                     VALUES ($1, $2, $3) ON CONFLICT (auth_identity_id) \
+                     DO UPDATE SET token_hash = EXCLUDED.token_hash, expires_at = EXCLUDED.expires_at",
+                )
+                .bind(&token.auth_identity_id)
+                .bind(&token.token_hash)
+                .bind(token.expires_at)
+                .execute(&mut *transaction)
+                .await?;
+                insert_event(&mut transaction, requested).await?;
+                transaction.commit().await
+            })
+            .await?;
+        Ok(())
+    }
+
+    async fn consume_reset_token(
+        &self,
+        token: &ResetToken,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let query = sqlx::query(
+            "DELETE FROM password_reset_token \
+             WHERE auth_identity_id = $1 AND token_hash = $2 AND expires_at > $3",
+        )
+        .bind(token.auth_identity_id.clone())
+        .bind(token.token_hash.clone())
+        .bind(now);
+        Ok(self.connections.execute(query).await?.rows_affected() > 0)
+    }
+
+    async fn set_password_hash(&self, identity_id: &str, hash: &str) -> Result<(), StoreError> {
+        let query = sqlx::query("UPDATE auth_identity SET password_hash = $2 WHERE id = $1")
+            .bind(identity_id.to_owned())
+            .bind(hash.to_owned());
+        self.connections.execute(query).await?;
+        Ok(())
+    }
+
+    async fn lease_due_events(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<OutboxEvent>, StoreError> {
+        // SKIP LOCKED: servers sharing the database lease different events.
+        let query = sqlx::query(
+            "UPDATE event_outbox SET next_attempt_at = $2 WHERE id IN ( \
+                SELECT id FROM event_outbox WHERE next_attempt_at <= $1 \
+                ORDER BY created_at, id LIMIT $3 FOR UPDATE SKIP LOCKED) \
+             RETURNING id, name, data, created_at, attempts",
+        )
+        .bind(now)
+        .bind(lease_until)
+        .bind(limit as i64);
+        let rows = self.connections.fetch_all(query).await?;
+        let mut events = rows
+            .iter()
+            .map(outbox_event_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        events.sort_by(|a, b| {
+            (a.event.created_at, &a.event.id).cmp(&(b.event.created_at, &b.event.id))
+        });
+        Ok(events)
+    }
+
+    async fn delete_event(&self, id: &str) -> Result<(), StoreError> {
+        let query = sqlx::query("DELETE FROM event_outbox WHERE id = $1").bind(id.to_owned());
+        self.connections.execute(query).await?;
+        Ok(())
+    }
+
+    async fn retry_event(
+        &self,
+        id: &str,
+        next_attempt_at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let query = sqlx::query(
+            "UPDATE event_outbox SET attempts = attempts + 1, next_attempt_at = $2 WHERE id = $1",
+        )
+        .bind(id.to_owned())
+        .bind(next_attempt_at);
+        self.connections.execute(query).await?;
+        Ok(())
     }
 
     async fn insert_publishable_key(&self, key: &PublishableKey) -> Result<(), StoreError> {

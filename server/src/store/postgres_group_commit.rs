@@ -11,7 +11,7 @@ use sqlx::Row;
 use tokio::sync::{Semaphore, mpsc, oneshot};
 
 use super::{metadata_text, postgres_connections::Connections};
-use crate::domain::Customer;
+use crate::domain::{Customer, Event};
 
 /// The most creations in one statement.
 const MAX_BATCH: usize = 128;
@@ -23,6 +23,8 @@ const IN_FLIGHT: usize = 2;
 pub(super) struct Creation {
     pub identity_id: String,
     pub customer: Customer,
+    /// Written to the event outbox if, and only if, the customer is created.
+    pub created: Option<Event>,
 }
 
 /// What one creation's share of a batch found.
@@ -34,7 +36,8 @@ pub(super) struct Attempt {
 }
 
 /// Creates, in one autocommit statement, the customers of a batch ($1 to $11: arrays of their columns) for their
-/// identities ($12), in the batch's order: lock every identity that has no customer (in id order), let the first
+/// identities ($12), with their `customer.created` events ($13 to $16, null when none) into the outbox, in the
+/// batch's order: lock every identity that has no customer (in id order), let the first
 /// creation of each such identity insert its customer unless its email already has an account, and link each
 /// identity to what was inserted. Answers a row per creation, in order.
 ///
@@ -52,9 +55,10 @@ pub(super) struct Attempt {
 const CREATE_CUSTOMERS: &str = "\
     WITH creation AS ( \
         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], \
-            $8::bool[], $9::timestamptz[], $10::timestamptz[], $11::timestamptz[], $12::text[]) WITH ORDINALITY \
+            $8::bool[], $9::timestamptz[], $10::timestamptz[], $11::timestamptz[], $12::text[], $13::text[], \
+            $14::text[], $15::text[], $16::timestamptz[]) WITH ORDINALITY \
             AS c(id, email, company_name, first_name, last_name, phone, metadata, has_account, created_at, \
-                updated_at, deleted_at, identity_id, n) \
+                updated_at, deleted_at, identity_id, event_id, event_name, event_data, event_at, n) \
     ), identity AS ( \
         SELECT id FROM auth_identity \
         WHERE id IN (SELECT identity_id FROM creation) AND customer_id IS NULL \
@@ -76,6 +80,10 @@ const CREATE_CUSTOMERS: &str = "\
         FROM claimed JOIN inserted ON inserted.id = claimed.id \
         WHERE auth_identity.id = claimed.identity_id \
         RETURNING claimed.n \
+    ), emitted AS ( \
+        INSERT INTO event_outbox (id, name, data, created_at, attempts, next_attempt_at) \
+        SELECT claimed.event_id, claimed.event_name, claimed.event_data, claimed.event_at, 0, claimed.event_at \
+        FROM claimed JOIN inserted ON inserted.id = claimed.id WHERE claimed.event_id IS NOT NULL \
     ) \
     SELECT claimed.n IS NOT NULL AS identity_was_free, linked.n IS NOT NULL AS created \
     FROM creation LEFT JOIN claimed ON claimed.n = creation.n LEFT JOIN linked ON linked.n = creation.n \
@@ -100,7 +108,19 @@ async fn create_customers(
         .bind(column(creations, |c| c.customer.created_at))
         .bind(column(creations, |c| c.customer.updated_at))
         .bind(column(creations, |c| c.customer.deleted_at))
-        .bind(column(creations, |c| c.identity_id.clone()));
+        .bind(column(creations, |c| c.identity_id.clone()))
+        .bind(column(creations, |c| {
+            c.created.as_ref().map(|e| e.id.clone())
+        }))
+        .bind(column(creations, |c| {
+            c.created.as_ref().map(|e| e.name.clone())
+        }))
+        .bind(column(creations, |c| {
+            c.created.as_ref().map(|e| e.data.to_string())
+        }))
+        .bind(column(creations, |c| {
+            c.created.as_ref().map(|e| e.created_at)
+        }));
     let rows = connections.fetch_all(query).await?;
     rows.iter()
         .map(|row| {

@@ -8,10 +8,10 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, params};
 
 use super::{
-    AuthIdentity, CreateCustomerOutcome, DeletedSignUp, Migration, PublishableKey, Session, Store,
-    StoreError, json_text, metadata_text, sqlite_writer::Writer,
+    AuthIdentity, CreateCustomerOutcome, DeletedSignUp, Migration, OutboxEvent, PublishableKey,
+    ResetToken, Session, Store, StoreError, json_text, metadata_text, sqlite_writer::Writer,
 };
-use crate::domain::{Address, AddressUpdate, Customer, ProfileUpdate};
+use crate::domain::{Address, AddressUpdate, Customer, Event, ProfileUpdate};
 
 const MIGRATIONS: &[Migration] = &[
     Migration {
@@ -29,6 +29,10 @@ const MIGRATIONS: &[Migration] = &[
     Migration {
         version: 4,
         sql: include_str!("../../migrations/sqlite/0004_customer_addresses.sql"),
+    },
+    Migration {
+        version: 5,
+        sql: include_str!("../../migrations/sqlite/0005_password_reset_and_events.sql"),
     },
 ];
 
@@ -322,6 +326,36 @@ fn save_address(connection: &Connection, address: &Address) -> rusqlite::Result<
     Ok(())
 }
 
+/// Writes the event, if any, into the outbox; runs inside the writer's transaction of the change it announces.
+fn insert_event(connection: &Connection, event: Option<&Event>) -> rusqlite::Result<()> {
+    if let Some(event) = event {
+        connection.execute(
+            "INSERT INTO event_outbox (id, name, data, created_at, attempts, next_attempt_at) \
+             VALUES (?1, ?2, ?3, ?4, 0, ?4)",
+            params![
+                event.id,
+                event.name,
+                event.data.to_string(),
+                timestamp(event.created_at)
+            ],
+        )?;
+    }
+    Ok(())
+}
+
+fn outbox_event_from_row(row: &Row) -> rusqlite::Result<OutboxEvent> {
+    let data: String = row.get("data")?;
+    Ok(OutboxEvent {
+        event: Event {
+            id: row.get("id")?,
+            name: row.get("name")?,
+            data: serde_json::from_str(&data).map_err(|error| decode_error(row, "data", error))?,
+            created_at: timestamp_at(row, "created_at")?,
+        },
+        attempts: row.get("attempts")?,
+    })
+}
+
 fn key_from_row(row: &Row) -> rusqlite::Result<PublishableKey> {
     Ok(PublishableKey {
         id: row.get("id")?,
@@ -460,11 +494,19 @@ impl Store for SqliteStore {
         &self,
         identity_id: &str,
         customer: &Customer,
+        created: Option<&Event>,
     ) -> Result<CreateCustomerOutcome, StoreError> {
         let identity_id = identity_id.to_owned();
         let customer = customer.clone();
+        let created = created.cloned();
         self.writer
-            .write(move |connection| create_customer(connection, &identity_id, &customer))
+            .write(move |connection| {
+                let outcome = create_customer(connection, &identity_id, &customer)?;
+                if outcome == CreateCustomerOutcome::Created {
+                    insert_event(connection, created.as_ref())?;
+                }
+                Ok(outcome)
+            })
             .await
     }
 
@@ -518,8 +560,9 @@ impl Store for SqliteStore {
         id: &str,
         update: &ProfileUpdate,
         now: DateTime<Utc>,
+        updated: Option<&Event>,
     ) -> Result<Option<Customer>, StoreError> {
-        let (id, update) = (id.to_owned(), update.clone());
+        let (id, update, updated) = (id.to_owned(), update.clone(), updated.cloned());
         self.writer
             .write(move |connection| {
                 let Some(mut customer) = connection
@@ -544,6 +587,7 @@ impl Store for SqliteStore {
                         ],
                     )?;
                 }
+                insert_event(connection, updated.as_ref())?;
                 Ok(Some(customer))
             })
             .await
@@ -605,6 +649,112 @@ impl Store for SqliteStore {
                     [&customer_id, &id],
                 )?;
                 Ok(deleted > 0)
+            })
+            .await
+    }
+
+    async fn replace_reset_token(
+        &self,
+        token: &ResetToken,
+        requested: Option<&Event>,
+    ) -> Result<(), StoreError> {
+        let (token, requested) = (token.clone(), requested.cloned());
+        self.writer
+            .write(move |connection| {
+                connection.execute(
+                    "INSERT OR REPLACE INTO password_reset_token (auth_identity_id, token_hash, expires_at) \
+                     VALUES (?1, ?2, ?3)",
+                    params![
+                        token.auth_identity_id,
+                        token.token_hash,
+                        timestamp(token.expires_at)
+                    ],
+                )?;
+                insert_event(connection, requested.as_ref())
+            })
+            .await
+    }
+
+    async fn consume_reset_token(
+        &self,
+        token: &ResetToken,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let token = token.clone();
+        self.writer
+            .write(move |connection| {
+                let deleted = connection.execute(
+                    "DELETE FROM password_reset_token \
+                     WHERE auth_identity_id = ?1 AND token_hash = ?2 AND expires_at > ?3",
+                    params![token.auth_identity_id, token.token_hash, timestamp(now)],
+                )?;
+                Ok(deleted > 0)
+            })
+            .await
+    }
+
+    async fn set_password_hash(&self, identity_id: &str, hash: &str) -> Result<(), StoreError> {
+        let (identity_id, hash) = (identity_id.to_owned(), hash.to_owned());
+        self.writer
+            .write(move |connection| {
+                connection.execute(
+                    "UPDATE auth_identity SET password_hash = ?2 WHERE id = ?1",
+                    [&identity_id, &hash],
+                )?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn lease_due_events(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<OutboxEvent>, StoreError> {
+        self.writer
+            .write(move |connection| {
+                let due: Vec<OutboxEvent> = connection
+                    .prepare_cached(
+                        "SELECT * FROM event_outbox WHERE next_attempt_at <= ?1 \
+                         ORDER BY created_at, id LIMIT ?2",
+                    )?
+                    .query_map(params![timestamp(now), limit as i64], outbox_event_from_row)?
+                    .collect::<rusqlite::Result<_>>()?;
+                for event in &due {
+                    connection.execute(
+                        "UPDATE event_outbox SET next_attempt_at = ?2 WHERE id = ?1",
+                        params![event.event.id, timestamp(lease_until)],
+                    )?;
+                }
+                Ok(due)
+            })
+            .await
+    }
+
+    async fn delete_event(&self, id: &str) -> Result<(), StoreError> {
+        let id = id.to_owned();
+        self.writer
+            .write(move |connection| {
+                connection.execute("DELETE FROM event_outbox WHERE id = ?1", [&id])?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn retry_event(
+        &self,
+        id: &str,
+        next_attempt_at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let id = id.to_owned();
+        self.writer
+            .write(move |connection| {
+                connection.execute(
+                    "UPDATE event_outbox SET attempts = attempts + 1, next_attempt_at = ?2 WHERE id = ?1",
+                    params![id, timestamp(next_attempt_at)],
+                )?;
+                Ok(())
             })
             .await
     }
