@@ -3,7 +3,6 @@
 
 use serde_json::{Value, json};
 
-use super::customers::customer_not_found;
 use super::{App, Credentials};
 use crate::domain::{Address, AddressQuery, AddressUpdate, Error, FieldSelection, new_id, query};
 
@@ -44,11 +43,7 @@ impl App {
         let body = AddressUpdate::from_body(body)?;
         let fields = query::select_fields(query_pairs)?;
         let customer_id = context.actor_id();
-        let customer = self
-            .store
-            .customer(customer_id)
-            .await?
-            .ok_or_else(|| customer_not_found(customer_id))?;
+        let customer = self.existing_customer(customer_id).await?;
         let address = Address::new(
             new_id("cuaddr"),
             customer_id.to_owned(),
@@ -99,11 +94,7 @@ impl App {
             .update_address(customer_id, address_id, &update, super::now_in_millis())
             .await?
             .ok_or_else(|| address_not_found(address_id))?;
-        let customer = self
-            .store
-            .customer(customer_id)
-            .await?
-            .ok_or_else(|| customer_not_found(customer_id))?;
+        let customer = self.existing_customer(customer_id).await?;
         self.customer_answer(&customer, fields.as_deref()).await
     }
 
@@ -123,11 +114,7 @@ impl App {
         if !self.store.delete_address(customer_id, address_id).await? {
             return Err(address_not_found(address_id));
         }
-        let customer = self
-            .store
-            .customer(customer_id)
-            .await?
-            .ok_or_else(|| customer_not_found(customer_id))?;
+        let customer = self.existing_customer(customer_id).await?;
         let Value::Object(mut answer) = self.customer_answer(&customer, fields.as_deref()).await?
         else {
             unreachable!("a customer answer is an object");

@@ -75,11 +75,7 @@ impl App {
             .await?;
         let fields = query::select_fields(query_pairs)?;
         let id = context.actor_id();
-        let customer = self
-            .store
-            .customer(id)
-            .await?
-            .ok_or_else(|| customer_not_found(id))?;
+        let customer = self.existing_customer(id).await?;
         self.customer_answer(&customer, fields.as_deref()).await
     }
 
@@ -145,6 +141,16 @@ impl App {
     }
 }
 
-pub(super) fn customer_not_found(id: &str) -> Error {
+impl App {
+    /// The customer with this id, or Medusa's 404 for it.
+    pub(super) async fn existing_customer(&self, id: &str) -> Result<Customer, Error> {
+        self.store
+            .customer(id)
+            .await?
+            .ok_or_else(|| customer_not_found(id))
+    }
+}
+
+fn customer_not_found(id: &str) -> Error {
     Error::NotFound(format!("Customer with id: {id} was not found"))
 }

@@ -6,6 +6,7 @@ use serde_json::{Map, Value};
 
 use super::Error;
 use super::body::{self, Kind, Schema};
+use super::fields::ADDRESS_FIELDS;
 use super::query::QueryParameters;
 
 /// `StoreCreateCustomerAddress` / `StoreUpdateCustomerAddress`, in Medusa's order.
@@ -155,26 +156,13 @@ pub const SEARCHED_FIELDS: [&str; 9] = [
     "postal_code",
 ];
 
-/// The fields an address list may be ordered by.
-pub const ORDER_FIELDS: [&str; 17] = [
-    "id",
-    "address_name",
-    "company",
-    "customer_id",
-    "first_name",
-    "last_name",
-    "address_1",
-    "address_2",
-    "city",
-    "province",
-    "postal_code",
-    "country_code",
-    "phone",
-    "is_default_shipping",
-    "is_default_billing",
-    "created_at",
-    "updated_at",
-];
+/// Whether an address list may be ordered by this field: any field of an address but its metadata.
+fn order_field(name: &str) -> Option<&'static str> {
+    ADDRESS_FIELDS
+        .iter()
+        .copied()
+        .find(|field| *field == name && *field != "metadata")
+}
 
 /// The query of `GET /store/customers/me/addresses`, validated.
 #[derive(Debug, Clone, PartialEq)]
@@ -182,7 +170,7 @@ pub struct AddressQuery {
     pub fields: Option<String>,
     pub limit: u64,
     pub offset: u64,
-    /// A field of [`ORDER_FIELDS`], and whether descending.
+    /// The field to order by, and whether descending.
     pub order: (&'static str, bool),
     pub q: Option<String>,
     /// Exact filters: a field and the values it may have (any of them).
@@ -214,10 +202,10 @@ impl AddressQuery {
                     Some(name) => (name, true),
                     None => (order.as_str(), false),
                 };
-                let field = ORDER_FIELDS.iter().find(|f| **f == name).ok_or_else(|| {
+                let field = order_field(name).ok_or_else(|| {
                     Error::invalid_data(format!("Order field {name} is not valid"))
                 })?;
-                (*field, descending)
+                (field, descending)
             }
         };
         let count = |value: Option<i64>, default: u64, name: &str| match value {

@@ -22,7 +22,8 @@ const DEFAULT_FIELDS: [&str; 12] = [
     "*addresses",
 ];
 
-const ADDRESS_FIELDS: [&str; 18] = [
+/// An address's fields, in the order of the address routes' answers.
+pub const ADDRESS_FIELDS: [&str; 18] = [
     "id",
     "address_name",
     "company",
