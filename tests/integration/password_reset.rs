@@ -121,5 +121,8 @@ on_every_store! {
             refused("Invalid request: Unrecognized fields: 'email'"));
         assert_eq!(ask_for_reset(&server, json!({"identifier": "a@b.co", "metadata": null})).await,
             refused("Invalid request: Expected type: 'record' for field 'metadata', got: 'null'"));
+        let created = (201, "text/plain; charset=utf-8".to_owned(), "Created".to_owned());
+        assert_eq!(ask_for_reset(&server, json!({"identifier": "a\u{0}b", "metadata": {"k": "\u{0}"}})).await, created,
+            "as Medusa: text that is no identity's email is taken");
     }
 }

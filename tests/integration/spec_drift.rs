@@ -58,6 +58,17 @@ fn the_contract_states_the_email_rule_the_server_enforces() {
 }
 
 #[test]
+fn the_contract_states_the_order_rule_the_server_enforces() {
+    let contract = contract();
+    let pattern = &contract["components"]["parameters"]["Order"]["schema"]["pattern"];
+    assert_eq!(
+        pattern.as_str(),
+        Some(medusa_store_server::domain::order_pattern().as_str()),
+        "the Order parameter's pattern in openapi/store.openapi.yaml must be the fields domain/address.rs orders by"
+    );
+}
+
+#[test]
 fn the_comparison_notices_a_changed_response() {
     let mut tampered = served();
     tampered["paths"]["/store/customers"]["post"]["responses"]

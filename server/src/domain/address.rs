@@ -156,6 +156,17 @@ pub const SEARCHED_FIELDS: [&str; 9] = [
     "postal_code",
 ];
 
+/// The rule for `order` as a regular expression (for the contract): a field [`order_field`] takes, with an optional
+/// leading `-`.
+pub fn order_pattern() -> String {
+    let fields: Vec<&str> = ADDRESS_FIELDS
+        .iter()
+        .copied()
+        .filter(|f| order_field(f).is_some())
+        .collect();
+    format!("^-?({})$", fields.join("|"))
+}
+
 /// Whether an address list may be ordered by this field: any field of an address but its metadata.
 fn order_field(name: &str) -> Option<&'static str> {
     ADDRESS_FIELDS

@@ -29,8 +29,20 @@ pub type Schema = [(&'static str, Kind)];
 /// Medusa reports at most this many problems in one message.
 const MAX_ISSUES: usize = 3;
 
-/// Validates `body` against `schema`; returns the fields it holds (a subset of the schema's, as sent).
+/// Validates `body` against `schema`, refusing the NUL character that PostgreSQL cannot store; returns the fields
+/// it holds (a subset of the schema's, as sent).
 pub fn validate(body: &Value, schema: &Schema) -> Result<Map<String, Value>, Error> {
+    let fields = validate_shape(body, schema)?;
+    if fields.values().any(text::value_has_nul) {
+        return Err(invalid(vec![
+            "Text fields and metadata cannot contain the NUL character (\\u0000)".into(),
+        ]));
+    }
+    Ok(fields)
+}
+
+/// Validates `body` against `schema` as Medusa does, for a body whose text is not stored as such.
+pub fn validate_shape(body: &Value, schema: &Schema) -> Result<Map<String, Value>, Error> {
     let Value::Object(fields) = body else {
         return Err(invalid(vec!["Field '' is required".into()]));
     };
@@ -67,11 +79,6 @@ pub fn validate(body: &Value, schema: &Schema) -> Result<Map<String, Value>, Err
     }
     if !issues.is_empty() {
         return Err(invalid(issues));
-    }
-    if fields.values().any(text::value_has_nul) {
-        return Err(invalid(vec![
-            "Text fields and metadata cannot contain the NUL character (\\u0000)".into(),
-        ]));
     }
     Ok(fields.clone())
 }

@@ -18,7 +18,7 @@ pub mod token;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 
-pub use address::{Address, AddressQuery, AddressUpdate};
+pub use address::{Address, AddressQuery, AddressUpdate, order_pattern};
 pub use customer::{Customer, NewCustomer, ProfileUpdate};
 pub use error::Error;
 pub use event::Event;

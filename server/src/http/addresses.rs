@@ -6,7 +6,8 @@ use super::{
     ApiTags,
     error::{AccountBodyErrors, AccountErrors},
     extract::{
-        Auth, Count, DeclaredQuery, Flag, JsonBody, QueryPairs, RawHeader, SessionOrBearer, Text,
+        Auth, Count, DeclaredQuery, Flag, OptionalJsonBody, OrderField, QueryPairs, RawHeader,
+        SessionOrBearer, Text,
     },
     response::Reply,
     schemas::{
@@ -40,7 +41,7 @@ impl AddressesApi {
         #[oai(name = "locale")] _locale: DeclaredQuery,
         #[oai(name = "limit")] _limit: DeclaredQuery<Count>,
         #[oai(name = "offset")] _offset: DeclaredQuery<Count>,
-        #[oai(name = "order")] _order: DeclaredQuery<Text>,
+        #[oai(name = "order")] _order: DeclaredQuery<OrderField>,
         #[oai(name = "q")] _q: DeclaredQuery<Text>,
         #[oai(name = "city")] _city: DeclaredQuery<Text>,
         #[oai(name = "country_code")] _country_code: DeclaredQuery<Text>,
@@ -65,7 +66,7 @@ impl AddressesApi {
     )]
     async fn create(
         &self,
-        body: JsonBody<StoreCreateCustomerAddress>,
+        body: OptionalJsonBody<StoreCreateCustomerAddress>,
         #[oai(name = "x-publishable-api-key")] key: RawHeader,
         #[oai(name = "fields")] query: QueryPairs,
         #[oai(name = "locale")] _locale: DeclaredQuery,
@@ -117,7 +118,7 @@ impl AddressesApi {
     async fn update(
         &self,
         address_id: Path<String>,
-        body: JsonBody<StoreCreateCustomerAddress>,
+        body: OptionalJsonBody<StoreCreateCustomerAddress>,
         #[oai(name = "x-publishable-api-key")] key: RawHeader,
         #[oai(name = "fields")] query: QueryPairs,
         #[oai(name = "locale")] _locale: DeclaredQuery,

@@ -5,7 +5,9 @@ use poem_openapi::OpenApi;
 use super::{
     ApiTags,
     error::{AccountBodyErrors, AccountErrors, CreateCustomerErrors},
-    extract::{Auth, DeclaredQuery, JsonBody, QueryPairs, RawHeader, SessionOrBearer},
+    extract::{
+        Auth, DeclaredQuery, JsonBody, OptionalJsonBody, QueryPairs, RawHeader, SessionOrBearer,
+    },
     response::Reply,
     schemas::{StoreCreateCustomer, StoreCustomerResponse, StoreUpdateCustomer},
 };
@@ -78,7 +80,7 @@ impl CustomersApi {
     )]
     async fn update_me(
         &self,
-        body: JsonBody<StoreUpdateCustomer>,
+        body: OptionalJsonBody<StoreUpdateCustomer>,
         #[oai(name = "x-publishable-api-key")] key: RawHeader,
         #[oai(name = "fields")] query: QueryPairs,
         #[oai(name = "locale")] _locale: DeclaredQuery,

@@ -18,13 +18,17 @@ use serde_json::Value;
 use super::{body, session_cookie::SessionCookies};
 use crate::{app::Credentials, domain::Error};
 
-/// A JSON request body declared with schema `T`, parsed as Express's body parser does.
-pub struct JsonBody<T> {
+/// A JSON request body declared with schema `T`, parsed as Express's body parser does (no body at all reads as
+/// `{}`); `REQUIRED` is whether the contract declares it required.
+pub struct JsonBody<T, const REQUIRED: bool = true> {
     pub value: Result<Value, Error>,
     schema: PhantomData<T>,
 }
 
-impl<'a, T: Type> ApiExtractor<'a> for JsonBody<T> {
+/// A body Medusa also takes when none is sent (the profile and address updates): it reads as `{}`.
+pub type OptionalJsonBody<T> = JsonBody<T, false>;
+
+impl<'a, T: Type, const REQUIRED: bool> ApiExtractor<'a> for JsonBody<T, REQUIRED> {
     const TYPES: &'static [ApiExtractorType] = &[ApiExtractorType::RequestObject];
     type ParamType = ();
     type ParamRawType = ();
@@ -40,7 +44,7 @@ impl<'a, T: Type> ApiExtractor<'a> for JsonBody<T> {
                 content_type: "application/json",
                 schema: T::schema_ref(),
             }],
-            required: true,
+            required: REQUIRED,
         })
     }
 
@@ -142,14 +146,24 @@ impl QueryKind for Text {
     }
 }
 
-/// A count: `limit`, `offset`.
+/// A count (`limit`, `offset`): text that starts with digits, read as JavaScript's `parseInt` reads it.
 pub struct Count;
 impl QueryKind for Count {
     fn schema() -> MetaSchema {
         MetaSchema {
-            format: Some("int64"),
-            minimum: Some(0.0),
-            ..MetaSchema::new("integer")
+            pattern: Some(r"^\s*\+?[0-9]".into()),
+            ..MetaSchema::new("string")
+        }
+    }
+}
+
+/// A field of an address to order by, descending with a leading `-` (Medusa refuses any other with 400).
+pub struct OrderField;
+impl QueryKind for OrderField {
+    fn schema() -> MetaSchema {
+        MetaSchema {
+            pattern: Some(crate::domain::order_pattern()),
+            ..MetaSchema::new("string")
         }
     }
 }
