@@ -29,12 +29,15 @@ stop_all() {
 }
 trap stop_all EXIT
 
-# start_release VERSION: installs and starts it in $STATE/medusa-VERSION; exits the script on SKIPPED or failure.
+# start_release VERSION [NAME=VALUE...]: installs and starts it in $STATE/medusa-VERSION, with the given environment;
+# exits the script on SKIPPED or failure.
 start_release() {
   local version=$1 dir=$STATE/medusa-$1 rc
+  shift
   started+=("$dir")
   set +e
-  MEDUSA_VERSION=$version MEDUSA_PORT=$(free_port) scripts/medusa-reference/start.sh "$dir" >"$STATE/medusa-$version.out"
+  env "$@" MEDUSA_VERSION="$version" MEDUSA_PORT="$(free_port)" scripts/medusa-reference/start.sh "$dir" \
+    >"$STATE/medusa-$version.out"
   rc=$?
   set -e
   if [ $rc -eq 3 ]; then
@@ -84,9 +87,20 @@ check_release() {
 }
 
 newest=${RELEASES##* }
+# The JS SDK check receives each backend's events (the password reset's token among them) on its own port, signed
+# with its own secret: Medusa's through the reference project's events-webhook subscriber, ours from its outbox.
+medusa_webhook_port=$(free_port)
+medusa_webhook_secret=$(unique)
+ours_webhook_port=$(free_port)
+ours_webhook_secret=$(unique)
 for version in $RELEASES; do
   echo "-- starting stock Medusa $version"
-  start_release "$version"
+  if [ "$version" = "$newest" ]; then
+    start_release "$version" EVENTS_WEBHOOK_URL="http://127.0.0.1:$medusa_webhook_port/events" \
+      EVENTS_WEBHOOK_SECRET="$medusa_webhook_secret"
+  else
+    start_release "$version"
+  fi
   check_release "$version"
   [ "$version" = "$newest" ] || scripts/medusa-reference/stop.sh "$STATE/medusa-$version" --purge >/dev/null
 done
@@ -101,7 +115,8 @@ ours_revoked=$($BIN/medusa-store-server --database-url "sqlite://$ours_db" keys 
 $BIN/medusa-store-server --database-url "sqlite://$ours_db" keys revoke "$ours_revoked" >/dev/null
 ours_guest="ci-guest-$(unique)@example.com"
 $BIN/medusa-store-server --database-url "sqlite://$ours_db" customers create-guest --email "$ours_guest" >/dev/null
-PORT=$ours_port DATABASE_URL="sqlite://$ours_db" RUST_LOG=warn $BIN/medusa-store-server >"$STATE/ours.log" 2>&1 &
+PORT=$ours_port DATABASE_URL="sqlite://$ours_db" RUST_LOG=warn EVENTS_WEBHOOK_URL="http://127.0.0.1:$ours_webhook_port/events" \
+  EVENTS_WEBHOOK_SECRET="$ours_webhook_secret" $BIN/medusa-store-server >"$STATE/ours.log" 2>&1 &
 ours_pid=$!
 ours_url=http://127.0.0.1:$ours_port
 for _ in $(seq 1 50); do curl -fsS -o /dev/null "$ours_url/health" && break; sleep 0.1; done
@@ -125,10 +140,12 @@ if not emails or left:
 print(f"the {len(emails)} sign-ups of the run are gone")
 PY
 
-echo "-- Medusa's JS SDK, unchanged, against real Medusa and against our server"
+echo "-- Medusa's JS SDK, unchanged, against real Medusa and against our server (a password reset through the webhook)"
 cp scripts/js-sdk/check.mjs "$STATE/medusa-$newest/project/js-sdk-check.mjs"
-node "$STATE/medusa-$newest/project/js-sdk-check.mjs" "$MEDUSA_BASE_URL" "$MEDUSA_PUBLISHABLE_KEY"
-node "$STATE/medusa-$newest/project/js-sdk-check.mjs" "$ours_url" "$ours_key"
+JS_SDK_WEBHOOK_PORT=$medusa_webhook_port JS_SDK_WEBHOOK_SECRET=$medusa_webhook_secret \
+  node "$STATE/medusa-$newest/project/js-sdk-check.mjs" "$MEDUSA_BASE_URL" "$MEDUSA_PUBLISHABLE_KEY"
+JS_SDK_WEBHOOK_PORT=$ours_webhook_port JS_SDK_WEBHOOK_SECRET=$ours_webhook_secret \
+  node "$STATE/medusa-$newest/project/js-sdk-check.mjs" "$ours_url" "$ours_key"
 
 echo "-- differential run: real Medusa (left) against our server (right)"
 medusa_guest2=$(MEDUSA_BASE_URL=$MEDUSA_BASE_URL MEDUSA_ADMIN_TOKEN=$MEDUSA_ADMIN_TOKEN \

@@ -1,20 +1,83 @@
 // The customer flows through Medusa's official JS SDK (@medusajs/js-sdk 2.21.2), unchanged, against any backend:
-// sign-up, log-in, the profile, the address book, and log-out with a token and with a cookie session.
-// Usage: node check.mjs BASE_URL PUBLISHABLE_KEY   (run where @medusajs/js-sdk is installed)
+// sign-up, log-in, the profile, the address book, log-out with a token and with a cookie session, and a password
+// reset finished with the token the backend's events webhook delivers.
+// Usage: [JS_SDK_WEBHOOK_PORT=PORT JS_SDK_WEBHOOK_SECRET=SECRET] node check.mjs BASE_URL PUBLISHABLE_KEY [WEBHOOK_PORT]
+//   (run where @medusajs/js-sdk is installed). With a webhook port it receives the backend's events on
+//   http://127.0.0.1:PORT (the backend's EVENTS_WEBHOOK_URL, signed with EVENTS_WEBHOOK_SECRET = the secret here; the
+//   secret is read from the environment only, as argv is visible to every process). Without one the reset is skipped,
+//   unless CI is set: then the check fails, as nothing may be skipped there.
 // Exits non-zero on the first step that does not behave as with Medusa.
 import assert from "node:assert/strict"
+import { createHmac, timingSafeEqual } from "node:crypto"
+import { createServer } from "node:http"
 import Medusa from "@medusajs/js-sdk"
 
-const [baseUrl, publishableKey] = process.argv.slice(2)
+const [baseUrl, publishableKey, portArgument] = process.argv.slice(2)
 if (!baseUrl || !publishableKey) {
-  console.error("usage: node check.mjs BASE_URL PUBLISHABLE_KEY")
+  console.error("usage: node check.mjs BASE_URL PUBLISHABLE_KEY [WEBHOOK_PORT]")
   process.exit(2)
 }
+const webhookPort = portArgument ?? process.env.JS_SDK_WEBHOOK_PORT
+const webhookSecret = process.env.JS_SDK_WEBHOOK_SECRET
+const isCi = !["", "0", "false"].includes((process.env.CI ?? "").toLowerCase())
+if (webhookPort && !webhookSecret) {
+  console.error("js-sdk: a webhook port needs JS_SDK_WEBHOOK_SECRET, the backend's EVENTS_WEBHOOK_SECRET")
+  process.exit(2)
+}
+if (!webhookPort && isCi) {
+  console.error("js-sdk: password reset: cannot run without a webhook (JS_SDK_WEBHOOK_PORT), and CI skips nothing")
+  process.exit(1)
+}
+
+// The events webhook's receiver: every POST, its signature checked (`sha256=` hex HMAC-SHA256 of the body), is kept in
+// `webhook.events` (a badly signed one is answered 401 and kept in `webhook.refused`). It answers 204 to the rest, so
+// events meant for other runs are taken too, and a backend that retries stops retrying.
+const webhook = { events: [], refused: [], waiters: new Set() }
+const signatureOf = (body) => `sha256=${createHmac("sha256", webhookSecret).update(body).digest("hex")}`
+const receiver = createServer((request, response) => {
+  const chunks = []
+  request.on("data", (chunk) => chunks.push(chunk))
+  request.on("end", () => {
+    const body = Buffer.concat(chunks)
+    const given = Buffer.from(request.headers["x-webhook-signature"] ?? "")
+    const wanted = Buffer.from(signatureOf(body))
+    if (request.method !== "POST" || given.length !== wanted.length || !timingSafeEqual(given, wanted)) {
+      webhook.refused.push(`${request.method} ${request.url} (X-Webhook-Signature: ${given.length ? "wrong" : "none"})`)
+      response.writeHead(401).end()
+      for (const waiter of webhook.waiters) waiter()
+      return
+    }
+    const event = JSON.parse(body)
+    webhook.events.push({ ...event, headers: { event: request.headers["x-webhook-event"], id: request.headers["x-webhook-id"] } })
+    response.writeHead(204).end()
+    for (const waiter of webhook.waiters) waiter()
+  })
+})
+if (webhookPort) await new Promise((resolve, reject) => receiver.once("error", reject).listen(+webhookPort, "127.0.0.1", resolve))
+// The first event received that satisfies `matches`, waiting up to `seconds` for it.
+const eventWhere = (matches, what, seconds = 20) =>
+  new Promise((resolve, reject) => {
+    const done = (settle, value) => {
+      clearTimeout(timer)
+      webhook.waiters.delete(look)
+      settle(value)
+    }
+    const look = () => {
+      const found = webhook.events.find(matches)
+      if (found) done(resolve, found)
+      else if (webhook.refused.length) done(reject, new Error(`a delivery was badly signed: ${webhook.refused[0]}`))
+    }
+    const timer = setTimeout(() => done(reject, new Error(`no ${what} reached the webhook in ${seconds} s`)), seconds * 1000)
+    webhook.waiters.add(look)
+    look()
+  })
+
 // Node's fetch keeps no cookies, and the SDK's `credentials: "include"` (its session mode) relies on the browser's jar.
 // So the browser is played here, around the global fetch the SDK calls: a request sent with `credentials: "include"`
 // carries the jar's cookies and stores the ones it is answered with (an expired one is removed); one sent with "omit"
 // (JWT mode) does neither. `browser.cookies` null is plain Node, without a jar. Every request is also recorded.
-const browser = { requests: [], cookies: null }
+// The last answer is kept (a copy, its body unread) in `browser.answer`.
+const browser = { requests: [], cookies: null, answer: null }
 const nodeFetch = globalThis.fetch
 globalThis.fetch = async (input, init = {}) => {
   const url = new URL(input instanceof Request ? input.url : input)
@@ -23,6 +86,7 @@ globalThis.fetch = async (input, init = {}) => {
   const headers = new Headers(init.headers)
   if (jar?.size) headers.set("cookie", [...jar].map(([name, value]) => `${name}=${value}`).join("; "))
   const response = await nodeFetch(input, { ...init, headers })
+  browser.answer = response.clone()
   for (const line of jar ? response.headers.getSetCookie() : []) {
     const [pair, ...attributes] = line.split(";").map((part) => part.trim())
     const [name, value] = [pair.slice(0, pair.indexOf("=")), pair.slice(pair.indexOf("=") + 1)]
@@ -323,4 +387,70 @@ await step("session mode with a cookie jar: log in, read, log out (DELETE /auth/
   await assert.rejects(session.auth.logout(), failsWith(401, "Unauthorized"))
   browser.cookies = null
 })
+
+// Password reset: Medusa hands the token only to its event subscribers (`auth.password_reset`, as a storefront's
+// mailer gets it); here it comes through the webhook. The SDK asks with `Accept: text/plain` and resolves to nothing.
+// The reset answer, as the SDK got it: status, type and body.
+const resetAnswer = async (identifier) => {
+  assert.equal(await sdk.auth.resetPassword("customer", "emailpass", { identifier }), undefined)
+  return [browser.answer.status, browser.answer.headers.get("content-type"), await browser.answer.text()]
+}
+const isResetOf = (identifier) => (event) => event.name === "auth.password_reset" && event.data?.entity_id === identifier
+const newPassword = "another-secret"
+if (!webhookPort) {
+  console.log("js-sdk: password reset: skipped: no webhook (set JS_SDK_WEBHOOK_PORT and JS_SDK_WEBHOOK_SECRET)")
+} else {
+  let reset
+  await step("the webhook got customer.created and customer.updated for the customer, signed", async () => {
+    const created = await eventWhere((e) => e.name === "customer.created" && e.data?.id === customer.id, "customer.created")
+    assert.deepEqual(Object.keys(created).filter((k) => k !== "headers"), ["id", "name", "data", "created_at"])
+    assert.deepEqual(created.data, { id: customer.id })
+    assert.deepEqual(created.headers, { event: "customer.created", id: created.id })
+    assert.match(created.id, /^evt_/)
+    assert.match(created.created_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/)
+    await eventWhere((e) => e.name === "customer.updated" && e.data?.id === customer.id, "customer.updated")
+  })
+  await step("ask for a reset: 201 Created, and the token arrives in auth.password_reset", async () => {
+    assert.deepEqual(await resetAnswer(email), [201, "text/plain; charset=utf-8", "Created"])
+    reset = await eventWhere(isResetOf(email), `auth.password_reset for ${email}`)
+    assert.deepEqual(Object.keys(reset.data), ["entity_id", "actor_type", "token", "metadata"])
+    assert.equal(reset.data.actor_type, "customer")
+    assert.deepEqual(reset.data.metadata, {})
+    assert.equal(typeof reset.data.token, "string")
+    assert.deepEqual(reset.headers, { event: "auth.password_reset", id: reset.id })
+  })
+  await step("set a new password with the token", async () => {
+    assert.equal(await sdk.auth.updateProvider("customer", "emailpass", { password: newPassword }, reset.data.token), undefined)
+  })
+  await step("after the reset the old password is refused and the new one logs in", async () => {
+    await assert.rejects(
+      sdk.auth.login("customer", "emailpass", { email, password }),
+      failsWith(401, "Invalid email or password")
+    )
+    assert.equal(typeof (await sdk.auth.login("customer", "emailpass", { email, password: newPassword })), "string")
+    const { customer: me } = await sdk.store.customer.retrieve()
+    assert.equal(me.id, customer.id)
+  })
+  await step("the token cannot be used twice", async () => {
+    await assert.rejects(
+      sdk.auth.updateProvider("customer", "emailpass", { password: "third-secret" }, reset.data.token),
+      failsWith(401, "Invalid token")
+    )
+    assert.equal(typeof (await sdk.auth.login("customer", "emailpass", { email, password: newPassword })), "string")
+  })
+  await step("a reset for an unknown email answers the same and sends no event", async () => {
+    const unknown = `unknown-${email}`
+    assert.deepEqual(await resetAnswer(unknown), [201, "text/plain; charset=utf-8", "Created"])
+    // A reset asked afterwards for the known email marks when the unknown one's event would have arrived.
+    await resetAnswer(email)
+    await eventWhere((e) => isResetOf(email)(e) && e.id !== reset.id, `a second auth.password_reset for ${email}`)
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    assert.deepEqual(webhook.events.filter(isResetOf(unknown)), [])
+  })
+  await step("every delivery was signed with the secret", async () => {
+    assert.deepEqual(webhook.refused, [])
+  })
+  receiver.closeAllConnections()
+  receiver.close()
+}
 console.log(`js-sdk: ${passed} passed, 0 failed`)

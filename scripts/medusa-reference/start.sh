@@ -8,6 +8,9 @@
 #   file) is reinstalled, and its database is recreated when the release changes.
 #   Prints and writes STATE_DIR/env: MEDUSA_BASE_URL, MEDUSA_PUBLISHABLE_KEY, MEDUSA_REVOKED_KEY, MEDUSA_GUEST_EMAIL,
 #   MEDUSA_JWT_SECRET, MEDUSA_ADMIN_TOKEN. Stop with stop.sh STATE_DIR.
+#   EVENTS_WEBHOOK_URL and EVENTS_WEBHOOK_SECRET, when set, reach Medusa: the project's subscriber
+#   (common/src/subscribers/events-webhook.ts) then POSTs auth.password_reset, customer.created and customer.updated
+#   there, signed as our server signs them. A Medusa already running in STATE_DIR with other values is not reused.
 # Exit codes: 0 ok; 3 skipped (npm registry unreachable) unless CI is set (not 0/false), then 1; 1 any other failure.
 set -euo pipefail
 
@@ -15,6 +18,8 @@ STATE_DIR=${1:-/tmp/medusa-reference}
 MEDUSA_PORT=${MEDUSA_PORT:-9000}
 MEDUSA_VERSION=${MEDUSA_VERSION:-2.21.2}
 PG_OS_USER=${MEDUSA_PG_OS_USER:-medusaref}
+EVENTS_WEBHOOK_URL=${EVENTS_WEBHOOK_URL:-}
+EVENTS_WEBHOOK_SECRET=${EVENTS_WEBHOOK_SECRET:-}
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 RELEASE_DIR=$HERE/releases/$MEDUSA_VERSION
 BASE_URL=http://127.0.0.1:$MEDUSA_PORT
@@ -38,6 +43,8 @@ trap 'rc=$?; [ $rc -eq 0 ] || [ $rc -eq 3 ] || echo "medusa-reference: failed (e
 for cmd in node npm curl runuser setsid python3 sha256sum; do command -v "$cmd" >/dev/null || fail "missing command: $cmd"; done
 [ -f "$RELEASE_DIR/package.json" ] && [ -f "$RELEASE_DIR/package-lock.json" ] \
   || fail "no project for Medusa $MEDUSA_VERSION in $RELEASE_DIR (create it with: node $HERE/new-release.mjs $MEDUSA_VERSION)"
+[ -z "$EVENTS_WEBHOOK_URL" ] || [ -n "$EVENTS_WEBHOOK_SECRET" ] \
+  || fail "EVENTS_WEBHOOK_SECRET is required with EVENTS_WEBHOOK_URL (it signs each delivery)"
 mkdir -p "$STATE_DIR"
 STATE_DIR=$(cd "$STATE_DIR" && pwd)
 PROJECT=$STATE_DIR/project
@@ -52,6 +59,12 @@ medusa_installed=$(node -p "require('$PROJECT/node_modules/@medusajs/medusa/pack
 [ "${installed%% *}" = "$medusa_installed" ] || installed=""
 if [ "$installed" != "$WANTED" ] && medusa_running; then
   fail "$STATE_DIR runs another install (${installed:-unknown}) than Medusa $MEDUSA_VERSION: stop it first (stop.sh $STATE_DIR)"
+fi
+# The webhook the running Medusa was started with (its environment cannot change while it runs).
+WEBHOOK=
+[ -z "$EVENTS_WEBHOOK_URL" ] || WEBHOOK="$EVENTS_WEBHOOK_URL $(printf %s "$EVENTS_WEBHOOK_SECRET" | sha256sum | cut -d' ' -f1)"
+if medusa_running && [ "$(cat "$STATE_DIR/medusa.webhook" 2>/dev/null || true)" != "$WEBHOOK" ]; then
+  fail "$STATE_DIR runs Medusa with another EVENTS_WEBHOOK_URL or secret: stop it first (stop.sh $STATE_DIR)"
 fi
 if [ "$installed" != "$WANTED" ] && ! timeout 60 npm view "@medusajs/medusa@$MEDUSA_VERSION" version >/dev/null 2>&1; then
   is_ci && fail "the npm registry cannot be reached, so Medusa $MEDUSA_VERSION cannot be installed (CI is set: not skipping)"
@@ -77,6 +90,9 @@ DATABASE_URL=postgres://app:app@127.0.0.1:$PG_PORT/medusa
 # behind a new release cannot break the install; it holds no download addresses (npm uses its configured registry).
 cp "$RELEASE_DIR/package.json" "$RELEASE_DIR/package-lock.json" "$(project_file tsconfig.json)" \
   "$(project_file medusa-config.ts)" "$PROJECT/"
+# The subscriber that forwards events to EVENTS_WEBHOOK_URL; it does nothing when that is unset.
+mkdir -p "$PROJECT/src/subscribers"
+cp "$(project_file src/subscribers/events-webhook.ts)" "$PROJECT/src/subscribers/"
 cat >"$PROJECT/.env" <<ENV
 DATABASE_URL=$DATABASE_URL
 STORE_CORS=http://localhost:8000,http://127.0.0.1:8000
@@ -85,6 +101,8 @@ AUTH_CORS=http://localhost:8000,http://127.0.0.1:8000
 JWT_SECRET=supersecret
 COOKIE_SECRET=supersecret
 MEDUSA_DISABLE_TELEMETRY=true
+EVENTS_WEBHOOK_URL=$EVENTS_WEBHOOK_URL
+EVENTS_WEBHOOK_SECRET=$EVENTS_WEBHOOK_SECRET
 ENV
 cp "$PROJECT/.env" "$PROJECT/.env.production"   # `medusa start` runs with NODE_ENV=production
 cd "$PROJECT"
@@ -105,8 +123,10 @@ echo "$MEDUSA_VERSION" >"$STATE_DIR/db-release"
 # --- Start Medusa in its own process group -----------------------------------------------------------------------------
 if ! medusa_running; then
   healthy && fail "port $MEDUSA_PORT is already served by another process"
-  setsid npx medusa start --host 127.0.0.1 --port "$MEDUSA_PORT" >"$STATE_DIR/medusa.log" 2>&1 </dev/null &
+  setsid env EVENTS_WEBHOOK_URL="$EVENTS_WEBHOOK_URL" EVENTS_WEBHOOK_SECRET="$EVENTS_WEBHOOK_SECRET" \
+    npx medusa start --host 127.0.0.1 --port "$MEDUSA_PORT" >"$STATE_DIR/medusa.log" 2>&1 </dev/null &
   pid=$!
+  echo "$WEBHOOK" >"$STATE_DIR/medusa.webhook"
   echo "$pid" >"$STATE_DIR/medusa.pid"
   sleep 0.5
   ps -o pgid= -p "$pid" | tr -d ' ' >"$STATE_DIR/medusa.pgid"

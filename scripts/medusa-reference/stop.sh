@@ -23,7 +23,7 @@ if [ -s "$STATE_DIR/medusa.pgid" ]; then
     kill -0 -- "-$pgid" 2>/dev/null && kill -KILL -- "-$pgid" || true
     echo "medusa-reference: stopped Medusa (process group $pgid)"
   fi
-  rm -f "$STATE_DIR/medusa.pgid" "$STATE_DIR/medusa.pid"
+  rm -f "$STATE_DIR/medusa.pgid" "$STATE_DIR/medusa.pid" "$STATE_DIR/medusa.webhook"
 fi
 
 PG_OS_USER=$PG_OS_USER "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/../postgres/stop.sh" "$STATE_DIR"
