@@ -177,7 +177,9 @@ mod tests {
             .collect();
         assert_eq!(
             documentation,
-            ["E1", "E2", "E3", "E4", "E5", "E6", "E7", "E8", "E9", "E10"]
+            [
+                "E1", "E2", "E3", "E4", "E5", "E6", "E7", "E8", "E9", "E10", "E11", "E12", "E13"
+            ]
         );
         let e7 = errata.get("E7").expect("E7");
         assert!(e7.applies_to("bodies.create_unknown_key", "create"));

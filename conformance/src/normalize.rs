@@ -55,11 +55,19 @@ impl Normalizer {
             Value::Array(items) => {
                 Value::Array(items.iter().map(|item| self.value(None, item)).collect())
             }
-            Value::Object(map) => Value::Object(
-                map.iter()
-                    .map(|(k, v)| (k.clone(), self.value(Some(k), v)))
-                    .collect::<Map<_, _>>(),
-            ),
+            Value::Object(map) => {
+                let holds_addresses = matches!(key, Some("customer" | "parent"));
+                Value::Object(
+                    map.iter()
+                        .map(|(k, v)| match v {
+                            Value::Array(items) if holds_addresses && k == "addresses" => {
+                                (k.clone(), self.value(Some(k), &by_id(items)))
+                            }
+                            _ => (k.clone(), self.value(Some(k), v)),
+                        })
+                        .collect::<Map<_, _>>(),
+                )
+            }
             other => other.clone(),
         }
     }
@@ -83,6 +91,17 @@ impl Normalizer {
             })
             .into_owned()
     }
+}
+
+/// A customer's addresses in creation order (by id, else by content): Medusa reads them with no `ORDER BY`, so
+/// their order says nothing; their ids are replaced by placeholders after this.
+fn by_id(items: &[Value]) -> Value {
+    let mut items = items.to_vec();
+    items.sort_by_cached_key(|item| match item.get("id").and_then(Value::as_str) {
+        Some(id) => (0, id.to_owned()),
+        None => (1, item.to_string()),
+    });
+    Value::Array(items)
 }
 
 /// The object with its keys sorted, recursively.
@@ -172,6 +191,24 @@ mod tests {
         assert_eq!(
             normalizer.string("2026-11-27T08:00:41.159123+00:00"),
             "2026-11-27T08:00:41.159123+00:00"
+        );
+    }
+
+    #[test]
+    fn a_customers_addresses_are_shown_in_creation_order_whatever_order_they_came_in() {
+        let normalizer = Normalizer::new(Vec::new());
+        let body = json!({ "customer": { "addresses": [
+            { "id": "cuaddr_02", "city": "B" }, { "id": "cuaddr_01", "city": "A" },
+        ] } });
+        let listed = json!({ "addresses": [{ "id": "cuaddr_02" }, { "id": "cuaddr_01" }] });
+        assert_eq!(
+            normalizer.value(None, &body)["customer"]["addresses"],
+            json!([{ "id": "[address_id]", "city": "A" }, { "id": "[address_id]", "city": "B" }])
+        );
+        assert_eq!(
+            normalizer.value(None, &listed),
+            json!({ "addresses": [{ "id": "[address_id]" }, { "id": "[address_id]" }] }),
+            "a list keeps the order the server chose"
         );
     }
 

@@ -1,6 +1,7 @@
 //! The cases: sign-up flows and the negative cases around them. Each case is a small async function that sends
 //! requests through [`CaseContext`], which checks every response; the expected outcomes are real Medusa 2.21's.
 
+mod account;
 mod auth;
 mod bodies;
 pub mod context;
@@ -79,6 +80,7 @@ pub fn all() -> Vec<&'static Case> {
         tokens::CASES,
         cors::CASES,
         forms::CASES,
+        account::CASES,
     ]
     .into_iter()
     .flatten()

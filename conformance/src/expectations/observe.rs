@@ -41,7 +41,7 @@ fn observe_case(normalizer: &Normalizer, case: &CaseReport) -> Observation {
     for step in &case.steps {
         steps.push(ObservedStep {
             key: step_key(&steps, step.step),
-            route: route_of(&step.exchange.request),
+            route: normalizer.string(&route_of(&step.exchange.request)),
             answer: answer_of(normalizer, &step.exchange.response),
             failures: step
                 .failures
@@ -86,7 +86,8 @@ fn step_key(earlier: &[ObservedStep], name: &str) -> String {
     }
 }
 
-/// `POST /store/customers`: the method and the path, without the query.
+/// `POST /store/customers`: the method and the path, without the query (records keep it normalized: an id in the
+/// path shows as its placeholder).
 pub fn route_of(request: &RecordedRequest) -> String {
     let path = reqwest::Url::parse(&request.url)
         .map(|url| url.path().to_owned())

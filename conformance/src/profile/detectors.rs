@@ -9,6 +9,21 @@ pub type Detector = fn(&Departure) -> bool;
 
 const CREATE: &str = "POST /store/customers";
 const REGISTER: &str = "POST /auth/customer/{auth_provider}/register";
+const ADDRESSES: &str = "GET /store/customers/me/addresses";
+const ADDRESS: &str = "/store/customers/me/addresses/{address_id}";
+/// What Medusa accepts in the query of the address list (besides `locale`, which its middleware takes away).
+const ADDRESS_LIST_QUERY: &[&str] = &[
+    "q",
+    "city",
+    "country_code",
+    "postal_code",
+    "fields",
+    "limit",
+    "offset",
+    "order",
+    "with_deleted",
+    "locale",
+];
 
 pub const DETECTORS: &[(&str, Detector)] = &[
     ("E1", |d| d.status == 401 && d.kind == K::ContentType),
@@ -28,9 +43,7 @@ pub const DETECTORS: &[(&str, Detector)] = &[
         d.operation == CREATE && d.kind == K::Refused && missing_email(d)
     }),
     ("E7", |d| {
-        d.operation == CREATE
-            && d.kind == K::Refused
-            && !d.request.undocumented_body_keys.is_empty()
+        d.kind == K::Refused && !d.request.undocumented_body_keys.is_empty()
     }),
     ("E8", |d| {
         d.operation == CREATE
@@ -39,6 +52,24 @@ pub const DETECTORS: &[(&str, Detector)] = &[
     }),
     ("E9", |d| d.operation == REGISTER && d.status == 401),
     ("E10", |d| d.status == 413),
+    ("E11", |d| {
+        d.operation == format!("DELETE {ADDRESS}") && d.kind == K::DeletedIdNotThePathId
+    }),
+    (
+        "E12",
+        |d| matches!(&d.kind, K::UndocumentedProperty { property } if property == "deleted_at"),
+    ),
+    ("E13", |d| {
+        let refused_query = |accepted: &[&str]| {
+            d.kind == K::Refused
+                && d.request
+                    .query
+                    .iter()
+                    .any(|q| !accepted.contains(&q.as_str()))
+        };
+        (d.operation == ADDRESSES && refused_query(ADDRESS_LIST_QUERY))
+            || (d.operation.ends_with(ADDRESS) && refused_query(&["fields", "locale"]))
+    }),
 ];
 
 fn missing_email(d: &Departure) -> bool {

@@ -2,8 +2,8 @@
 //! it stands, with every departure accounted for by a `documentation` erratum of `openapi/ERRATA.md`.
 //!
 //! Each recorded step whose route the published document documents is compared with it ([`published`]):
-//! undocumented status, content type, schema violations, undocumented keys, and requests the document allows being
-//! refused. A departure is explained when an erratum's detector ([`detectors::DETECTORS`]) matches it and the
+//! undocumented status, content type, schema violations, undocumented keys, requests the document allows being
+//! refused, and deletions that answer with another object's id. A departure is explained when an erratum's detector ([`detectors::DETECTORS`]) matches it and the
 //! erratum's `applies-to:` lines name the step; it is then a warning. Any other departure fails the run, and so
 //! does an erratum none of whose steps showed it although one of them ran.
 
@@ -39,17 +39,25 @@ pub struct StepRequest {
     pub body: Option<Value>,
     /// Body keys the documented request schema does not list.
     pub undocumented_body_keys: Vec<String>,
+    /// The last segment of the path (the id of what a `DELETE` removes).
+    pub last_segment: String,
 }
 
 impl StepRequest {
     /// Reads a recorded request sent to the documented operation `method path`.
     pub fn of(spec: &PublishedSpec, method: &str, path: &str, request: &RecordedRequest) -> Self {
-        let query = reqwest::Url::parse(&request.url)
+        let url = reqwest::Url::parse(&request.url).ok();
+        let query = url
+            .as_ref()
             .map(|url| {
                 url.query_pairs()
                     .map(|(name, _)| name.into_owned())
                     .collect()
             })
+            .unwrap_or_default();
+        let last_segment = url
+            .as_ref()
+            .and_then(|url| url.path_segments()?.next_back().map(str::to_owned))
             .unwrap_or_default();
         let body = request
             .body
@@ -63,6 +71,7 @@ impl StepRequest {
             query,
             body,
             undocumented_body_keys,
+            last_segment,
         }
     }
 }
@@ -84,6 +93,9 @@ pub enum DepartureKind {
     UndocumentedProperty { property: String },
     /// A request the documentation allows was refused with a 4xx.
     Refused,
+    /// A deletion answered with an `id` other than the one in its path (the published deletion responses describe
+    /// `id` as the deleted object's).
+    DeletedIdNotThePathId,
 }
 
 /// One way an observed response departs from the published documentation.

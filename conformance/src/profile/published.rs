@@ -238,6 +238,19 @@ impl PublishedSpec {
             };
             out.push(departure(kind, format!("at {at:?}: {error}")));
         }
+        let deleted = body.get("id").and_then(Value::as_str);
+        if method == "delete"
+            && status == 200
+            && let Some(deleted) = deleted.filter(|id| *id != request.last_segment)
+        {
+            out.push(departure(
+                DepartureKind::DeletedIdNotThePathId,
+                format!(
+                    "the deletion answers id {deleted:?}, not the id in its path {:?}",
+                    request.last_segment
+                ),
+            ));
+        }
         let mut undocumented = Vec::new();
         undocumented_properties(
             &self.resolve(schema).clone(),
