@@ -40,6 +40,18 @@ pub enum Work {
     RegisterCreate { key: String, run: String },
     /// `GET /store/customers/me` with a customer's token.
     Me { key: String, token: String },
+    /// `POST /store/customers/me` (first name and one metadata key, new values each time), each worker with the
+    /// token of its own customer (`tokens[worker]`), so that no two workers update one row.
+    ProfileUpdate { key: String, tokens: Vec<String> },
+    /// `POST /store/customers/me/addresses`: each worker adds `per_customer` addresses to a customer no other
+    /// worker uses, then takes the next unused one (`next`), so that every answer lists 1 to `per_customer`
+    /// addresses (checked), whatever the rate.
+    AddressCreate {
+        key: String,
+        tokens: Vec<String>,
+        per_customer: usize,
+        next: AtomicUsize,
+    },
     /// `GET /` of the constant handler.
     Constant,
     /// `GET /health` of our server: the cheapest request it answers, for a flood that hashes nothing.
@@ -47,6 +59,14 @@ pub enum Work {
     /// `POST /auth/customer/emailpass/register` alone, with a fresh email each time: a flood past the hashing
     /// bound, where 503 with `Retry-After` is an expected answer.
     Register { run: String },
+}
+
+/// What a worker keeps from one unit to the next.
+struct Worker {
+    index: usize,
+    /// The prepared customer this worker adds addresses to, and how many it added.
+    customer: Option<usize>,
+    addresses: usize,
 }
 
 /// How a unit of work ended, short of an error.
@@ -108,10 +128,15 @@ pub async fn run(addr: SocketAddr, work: Arc<Work>, concurrency: usize, limits: 
     let start = Instant::now();
     let deadline = start + limits.duration;
     let workers: Vec<_> = (0..concurrency)
-        .map(|_| {
+        .map(|index| {
             let (work, tickets) = (work.clone(), tickets.clone());
             tokio::spawn(async move {
                 let mut client = Client::new(addr);
+                let mut worker = Worker {
+                    index,
+                    customer: None,
+                    addresses: 0,
+                };
                 let mut stats = Stats::default();
                 let mut pace = limits.pace.map(|interval| {
                     let mut pace = tokio::time::interval(interval);
@@ -127,7 +152,7 @@ pub async fn run(addr: SocketAddr, work: Arc<Work>, concurrency: usize, limits: 
                         break;
                     }
                     let began = Instant::now();
-                    match one(&work, &mut client, n, limits.request_timeout).await {
+                    match one(&work, &mut client, &mut worker, n, limits.request_timeout).await {
                         Ok(Outcome::Done) => {
                             stats.units += 1;
                             stats.latencies_us.push(began.elapsed().as_micros() as u64);
@@ -170,6 +195,7 @@ pub async fn run(addr: SocketAddr, work: Arc<Work>, concurrency: usize, limits: 
 async fn one(
     work: &Work,
     client: &mut Client,
+    worker: &mut Worker,
     n: usize,
     timeout: Duration,
 ) -> Result<Outcome, String> {
@@ -201,6 +227,55 @@ async fn one(
                 .await
                 .map_err(|e| e.to_string())?;
             expect(status, &answer, "me")?;
+        }
+        Work::ProfileUpdate { key, tokens } => {
+            let token = tokens
+                .get(worker.index)
+                .ok_or("no prepared customer left")?;
+            let body =
+                serde_json::json!({ "first_name": format!("Ada {n}"), "metadata": { "k": n } });
+            let (status, answer) =
+                account(client, key, token, "/store/customers/me", body, timeout).await?;
+            expect(status, &answer, "profile update")?;
+        }
+        Work::AddressCreate {
+            key,
+            tokens,
+            per_customer,
+            next,
+        } => {
+            if worker.customer.is_none() || worker.addresses >= *per_customer {
+                worker.customer = Some(next.fetch_add(1, Ordering::Relaxed));
+                worker.addresses = 0;
+            }
+            let token = worker
+                .customer
+                .and_then(|customer| tokens.get(customer))
+                .ok_or("no prepared customer left")?;
+            let body = serde_json::json!({
+                "first_name": "Ada",
+                "last_name": "Lovelace",
+                "address_1": format!("{n} Analytical Row"),
+                "city": "London",
+                "country_code": "gb",
+                "postal_code": "N1 9GU",
+                "phone": "+44 20 7946 0000",
+            });
+            let path = "/store/customers/me/addresses";
+            let (status, answer) = account(client, key, token, path, body, timeout).await?;
+            expect(status, &answer, "address create")?;
+            worker.addresses += 1;
+            let listed = serde_json::from_slice::<CustomerAnswer>(&answer)
+                .map_err(|e| format!("address create: {e}"))?
+                .customer
+                .addresses
+                .len();
+            if listed != worker.addresses {
+                return Err(format!(
+                    "address create: the answer lists {listed} addresses, {} were added",
+                    worker.addresses
+                ));
+            }
         }
         Work::Constant => {
             let (status, answer) = client
@@ -253,6 +328,43 @@ async fn create(
         .await
         .map_err(|e| e.to_string())?;
     expect(status, &answer, "create")
+}
+
+/// `POST` of a JSON body to one of the logged-in customer's routes.
+async fn account(
+    client: &mut Client,
+    key: &str,
+    token: &str,
+    path: &str,
+    body: serde_json::Value,
+    timeout: Duration,
+) -> Result<(StatusCode, Bytes), String> {
+    let bearer = format!("Bearer {token}");
+    let headers = [
+        ("x-publishable-api-key", key),
+        ("authorization", bearer.as_str()),
+    ];
+    client
+        .send(
+            Method::POST,
+            path,
+            &headers,
+            Some(Bytes::from(body.to_string())),
+            timeout,
+        )
+        .await
+        .map_err(|e| e.to_string())
+}
+
+/// Only what an address create's answer is checked for: the customer's addresses, counted.
+#[derive(serde::Deserialize)]
+struct CustomerAnswer {
+    customer: AddressesOnly,
+}
+
+#[derive(serde::Deserialize)]
+struct AddressesOnly {
+    addresses: Vec<serde::de::IgnoredAny>,
 }
 
 /// Admission control refused a registration: 503 with `Retry-After` in whole seconds (ERRATA D9).

@@ -46,7 +46,7 @@ struct Args {
     #[arg(
         long,
         value_delimiter = ',',
-        default_value = "create,register-create,me,flood"
+        default_value = "create,register-create,me,profile-update,address-create,flood"
     )]
     scenarios: Vec<Scenario>,
     #[arg(long, value_delimiter = ',', default_value = "1,8,32")]
@@ -54,6 +54,10 @@ struct Args {
     /// Seconds per measurement (one scenario at one concurrency); requests in flight then finish.
     #[arg(long, default_value_t = 5.0)]
     duration_secs: f64,
+    /// The address-create scenario: addresses each customer gets before its worker moves on to a fresh one, so
+    /// that every answer lists 1 to this many addresses on every target, whatever its rate.
+    #[arg(long, default_value_t = 10)]
+    addresses_per_customer: usize,
     /// Request budget per measurement on our server and the constant handler.
     #[arg(long, default_value_t = 60_000)]
     max_requests: usize,
@@ -117,6 +121,10 @@ enum Scenario {
     Create,
     RegisterCreate,
     Me,
+    /// `POST /store/customers/me`, each worker on its own customer.
+    ProfileUpdate,
+    /// `POST /store/customers/me/addresses`, each worker on its own customers, `--addresses-per-customer` each.
+    AddressCreate,
     /// `GET /store/customers/me` alone, then under a registration flood (our server only).
     Flood,
 }
@@ -127,6 +135,8 @@ impl Scenario {
             Scenario::Create => "create only",
             Scenario::RegisterCreate => "register + create",
             Scenario::Me => "GET /store/customers/me",
+            Scenario::ProfileUpdate => "profile update",
+            Scenario::AddressCreate => "address create",
             Scenario::Flood => "GET /store/customers/me under a registration flood",
         }
     }
@@ -507,6 +517,33 @@ async fn scenarios(
                     Work::Me {
                         key: key.to_owned(),
                         token,
+                    }
+                }
+                Scenario::ProfileUpdate => Work::ProfileUpdate {
+                    key: key.to_owned(),
+                    tokens: prepare::customer_tokens(
+                        db,
+                        &keys,
+                        hash,
+                        addr,
+                        key,
+                        &format!("{tag}-pu"),
+                        c,
+                    )
+                    .await?,
+                },
+                Scenario::AddressCreate => {
+                    let per_customer = args.addresses_per_customer.max(1);
+                    let customers = max_requests.div_ceil(per_customer) + c;
+                    let tag = format!("{tag}-ac");
+                    Work::AddressCreate {
+                        key: key.to_owned(),
+                        tokens: prepare::customer_tokens(
+                            db, &keys, hash, addr, key, &tag, customers,
+                        )
+                        .await?,
+                        per_customer,
+                        next: Default::default(),
                     }
                 }
                 Scenario::Flood => unreachable!("measured above"),

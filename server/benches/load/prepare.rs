@@ -1,7 +1,7 @@
 //! Work prepared before the clock starts: identities inserted straight into the database with one precomputed
 //! hash (so that create-only measures creating, not hashing), and registration tokens minted as Medusa mints them.
 
-use std::time::Duration;
+use std::{net::SocketAddr, time::Duration};
 
 use anyhow::Context;
 use bytes::Bytes;
@@ -32,17 +32,9 @@ pub async fn registration_tokens(
     run: &str,
     count: usize,
 ) -> anyhow::Result<Vec<(String, String)>> {
-    let identities: Vec<(String, String)> = (0..count)
-        .map(|i| {
-            let id = format!("authid_{}", ulid::Ulid::new());
-            (id, format!("bench-c-{run}-{i}@example.com"))
-        })
-        .collect();
-    for chunk in identities.chunks(CHUNK) {
-        insert(db, chunk, password_hash).await?;
-    }
     let now = Utc::now().timestamp();
-    Ok(identities
+    Ok(identities(db, password_hash, run, count)
+        .await?
         .into_iter()
         .map(|(id, email)| {
             let subject = TokenSubject {
@@ -52,6 +44,111 @@ pub async fn registration_tokens(
             (keys.issue(&subject, now), email)
         })
         .collect())
+}
+
+/// Inserts `count` identities without a customer; returns the id and the email of each.
+async fn identities(
+    db: &Db,
+    password_hash: &str,
+    run: &str,
+    count: usize,
+) -> anyhow::Result<Vec<(String, String)>> {
+    let identities: Vec<(String, String)> = (0..count)
+        .map(|i| {
+            let id = format!("authid_{}", ulid::Ulid::new());
+            (id, format!("bench-c-{run}-{i}@example.com"))
+        })
+        .collect();
+    for chunk in identities.chunks(CHUNK) {
+        insert(db, chunk, password_hash).await?;
+    }
+    Ok(identities)
+}
+
+/// Clients that create the customers of [`customer_tokens`] at once.
+const PREPARING_CLIENTS: usize = 8;
+
+/// `count` customers, each with the token its login would return, for the account scenarios (profile update,
+/// address create). Each identity is inserted as for create only; its customer is created over HTTP
+/// (`POST /store/customers`, so the backend links the two as it does for any sign-up); its token is then minted
+/// as the backend mints a login's (`actor_id` and `app_metadata.customer_id` the customer's id), which spares a
+/// hash per customer.
+pub async fn customer_tokens(
+    db: &Db,
+    keys: &TokenKeys,
+    password_hash: &str,
+    addr: SocketAddr,
+    key: &str,
+    run: &str,
+    count: usize,
+) -> anyhow::Result<Vec<String>> {
+    let now = Utc::now().timestamp();
+    let identities: Vec<(String, String, String)> = identities(db, password_hash, run, count)
+        .await?
+        .into_iter()
+        .map(|(id, email)| {
+            let subject = TokenSubject {
+                auth_identity_id: &id,
+                customer_id: None,
+            };
+            let registration = keys.issue(&subject, now);
+            (id, registration, email)
+        })
+        .collect();
+    let share = count.div_ceil(PREPARING_CLIENTS).max(1);
+    let mut clients = tokio::task::JoinSet::new();
+    for (part, chunk) in identities.chunks(share).enumerate() {
+        let (chunk, key, keys) = (chunk.to_vec(), key.to_owned(), keys.clone());
+        clients.spawn(async move {
+            let mut client = Client::new(addr);
+            let mut tokens = Vec::with_capacity(chunk.len());
+            for (identity, registration, email) in &chunk {
+                let customer_id = create_customer(&mut client, &key, registration, email).await?;
+                let subject = TokenSubject {
+                    auth_identity_id: identity,
+                    customer_id: Some(&customer_id),
+                };
+                tokens.push(keys.issue(&subject, now));
+            }
+            anyhow::Ok((part, tokens))
+        });
+    }
+    let mut parts = Vec::new();
+    while let Some(part) = clients.join_next().await {
+        parts.push(part??);
+    }
+    parts.sort_by_key(|(part, _)| *part);
+    Ok(parts.into_iter().flat_map(|(_, tokens)| tokens).collect())
+}
+
+/// `POST /store/customers` with a registration token; returns the new customer's id.
+async fn create_customer(
+    client: &mut Client,
+    key: &str,
+    token: &str,
+    email: &str,
+) -> anyhow::Result<String> {
+    let bearer = format!("Bearer {token}");
+    let body = serde_json::json!({ "email": email, "first_name": "Ada", "last_name": "Lovelace" });
+    let (status, body) = client
+        .send(
+            Method::POST,
+            "/store/customers",
+            &[("x-publishable-api-key", key), ("authorization", &bearer)],
+            Some(Bytes::from(body.to_string())),
+            Duration::from_secs(30),
+        )
+        .await?;
+    anyhow::ensure!(
+        status == StatusCode::OK,
+        "create: {status}: {}",
+        String::from_utf8_lossy(&body)
+    );
+    let body: serde_json::Value = serde_json::from_slice(&body)?;
+    Ok(body["customer"]["id"]
+        .as_str()
+        .context("the created customer has no id")?
+        .to_owned())
 }
 
 async fn insert(db: &Db, chunk: &[(String, String)], hash: &str) -> anyhow::Result<()> {

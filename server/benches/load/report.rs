@@ -149,8 +149,7 @@ impl Report {
             );
         }
         out += &self.flood_tables();
-        out +=
-            "\n| target (issue 6) | backend | required | measured | met |\n|---|---|---|---|---|\n";
+        out += "\n| target (issues 6 and 13) | backend | required | measured | met |\n|---|---|---|---|---|\n";
         for ours in OURS {
             for line in self.targets(ours, limit) {
                 out += &line;
@@ -296,6 +295,29 @@ impl Report {
                     Some(c <= Duration::from_secs(3)),
                 );
             }
+        }
+        let account: Vec<String> = ["profile update", "address create"]
+            .into_iter()
+            .filter_map(|scenario| {
+                let (o, m) = (self.row(ours, scenario, 32)?, self.row(MEDUSA, scenario, 32)?);
+                Some(format!(
+                    "{scenario} {:.0}/s = {:.0}× Medusa's {:.1}/s, p99 {:.2} ms = 1/{:.0} of Medusa's {:.2} ms",
+                    o.per_second(),
+                    o.per_second() / m.per_second(),
+                    m.per_second(),
+                    o.percentile_ms(99.0),
+                    m.percentile_ms(99.0) / o.percentile_ms(99.0),
+                    m.percentile_ms(99.0),
+                ))
+            })
+            .collect();
+        if !account.is_empty() {
+            line(
+                "profile update / address create at c=32: ours vs Medusa",
+                "none given (ratios only)".into(),
+                account.join("; "),
+                None,
+            );
         }
         lines
     }
