@@ -299,14 +299,8 @@ fn sort_key(address: &Address, field: &str) -> (bool, String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::query::pairs;
     use serde_json::json;
-
-    fn pairs(query: &[(&str, &str)]) -> Vec<(String, String)> {
-        query
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
 
     fn refused(query: &[(&str, &str)]) -> String {
         AddressQuery::parse(&pairs(query)).unwrap_err().to_string()

@@ -144,16 +144,18 @@ pub fn select_fields(pairs: &[(String, String)]) -> Result<Option<String>, Error
     Ok(fields)
 }
 
+/// A query string's pairs, for tests.
+#[cfg(test)]
+pub(crate) fn pairs(query: &[(&str, &str)]) -> Vec<(String, String)> {
+    query
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
-    use super::select_fields;
-
-    fn pairs(query: &[(&str, &str)]) -> Vec<(String, String)> {
-        query
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
+    use super::{pairs, select_fields};
 
     #[test]
     fn a_non_empty_locale_is_taken_away_and_an_empty_one_refused() {
