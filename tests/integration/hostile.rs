@@ -525,3 +525,54 @@ fn percent_decode(value: &str) -> String {
     let id = decoded.trim_start_matches("s:");
     id.rsplit_once('.').map_or(id, |(id, _)| id).to_owned()
 }
+
+/// The reset token travels only to the webhook: not into the logs, though deliveries that fail are logged, nor
+/// into any answer.
+#[tokio::test]
+async fn no_reset_token_reaches_the_logs_or_a_response_body() {
+    let logs = captured_logs();
+    let receiver = integration_tests::WebhookReceiver::start().await;
+    receiver.answer_with(500);
+    let url = receiver.url.clone();
+    let server = TestServer::start_with(|config| {
+        config.events_webhook_url = Some(url);
+        config.events_webhook_secret = Some("webhook-secret-for-tests".into());
+    })
+    .await;
+    server.signed_up_customer("reset-logs@example.com").await;
+    let reset = server
+        .http
+        .post(server.url("/auth/customer/emailpass/reset-password"))
+        .json(&json!({"identifier": "reset-logs@example.com"}))
+        .send()
+        .await
+        .unwrap();
+    let mut bodies = vec![reset.text().await.unwrap()];
+    tokio::time::sleep(Duration::from_millis(1500)).await; // failed deliveries, logged
+    receiver.answer_with(200);
+    let event = receiver
+        .wait_for("auth.password_reset", Duration::from_secs(30))
+        .await
+        .json();
+    let token = event["data"]["token"].as_str().unwrap().to_owned();
+    let update = server
+        .send(
+            server
+                .http
+                .post(server.url("/auth/customer/emailpass/update"))
+                .bearer_auth(&token)
+                .json(&json!({"password": "new-secret"})),
+        )
+        .await;
+    assert_eq!(update.0, 200, "{}", update.1);
+    bodies.push(update.1.to_string());
+    let signature = token.rsplit('.').next().unwrap().to_owned();
+    let logged = String::from_utf8_lossy(&logs.lock().unwrap()).into_owned();
+    assert!(
+        logged.contains("event not delivered"),
+        "the failed deliveries were logged, so the log was looked at"
+    );
+    for text in bodies.iter().chain(std::iter::once(&logged)) {
+        assert!(!text.contains(&signature), "the reset token leaked: {text}");
+    }
+}
