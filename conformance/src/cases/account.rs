@@ -78,8 +78,9 @@ pub const CASES: &[Case] = &[
     ),
     account_case!(
         "account.update_forged_reset_token",
-        "a reset token signed with the server's secret but with a `jti` it never issued is refused (from 2.16; \
-         older releases take it), as a bearer and as a `?token=` query",
+        "a reset token signed with the server's secret but with a `jti` it never issued is refused, as a bearer and \
+         as a `?token=` query (before 2.16 it is taken where the release reads the token: the query up to 2.5, the \
+         bearer from 2.6; it sets the password the account already has)",
         Needs::JwtSecret,
         password::update_forged_reset_token
     ),
