@@ -157,6 +157,17 @@ wrong_backends! {
             answer.body = br#"{"message":"Unauthorized"}"#.to_vec();
         }
     };
+    a_forged_reset_token_taken_is_caught: only "account.update_forged_reset_token", caught by StatusCode, |answer| {
+        if answer.path == "/auth/customer/emailpass/update" {
+            answer.status = StatusCode::OK;
+            answer.body = br#"{"success":true}"#.to_vec();
+        }
+    };
+    a_reset_request_answered_as_json_is_caught: only "account.reset_request", caught by ContentTypeJson, |answer| {
+        if answer.status == StatusCode::CREATED {
+            answer.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json; charset=utf-8"));
+        }
+    };
 }
 
 /// The same claims, signed with the same secret, valid for `seconds` instead of a day.

@@ -1,5 +1,5 @@
-//! The logged-in customer's account: the profile (`POST /store/customers/me`) and the address book
-//! (`/store/customers/me/addresses`). Medusa answers address writes with the whole customer; the addresses inside a
+//! The logged-in customer's account: the profile (`POST /store/customers/me`), the address book
+//! (`/store/customers/me/addresses`) and the password reset (`/auth/customer/emailpass/reset-password` and `/update`). Medusa answers address writes with the whole customer; the addresses inside a
 //! customer come in no defined order, so the records show them sorted (see `normalize`).
 
 use serde::de::DeserializeOwned;
@@ -13,16 +13,20 @@ use crate::checks::Expect;
 use crate::exchange::Exchange;
 
 mod addresses;
+mod password;
 mod profile;
 mod refusals;
 
 macro_rules! account_case {
     ($name:literal, $summary:literal, $run:path) => {
+        account_case!($name, $summary, Needs::Nothing, $run)
+    };
+    ($name:literal, $summary:literal, $needs:expr, $run:path) => {
         Case {
             name: $name,
             summary: $summary,
             creates_data: true,
-            needs: Needs::Nothing,
+            needs: $needs,
             run: |cx| Box::pin($run(cx)),
         }
     };
@@ -59,6 +63,26 @@ pub const CASES: &[Case] = &[
         "account.address_refused",
         "address bodies and list queries Medusa refuses",
         refusals::address_refused
+    ),
+    account_case!(
+        "account.reset_request",
+        "a reset request for a known and for an unknown email gets the same `Created`; bodies without an \
+         `identifier`, with an unknown key or with `metadata: null` are refused",
+        password::reset_request
+    ),
+    account_case!(
+        "account.update_refused",
+        "a password update without a reset token (none, garbage, a login token, a `?token=` query) is refused, and \
+         the account's password still logs in",
+        password::update_refused
+    ),
+    account_case!(
+        "account.update_forged_reset_token",
+        "a reset token signed with the server's secret but with a `jti` it never issued is refused, as a bearer and \
+         as a `?token=` query (before 2.16 it is taken where the release reads the token: the query up to 2.5, the \
+         bearer from 2.6; it sets the password the account already has)",
+        Needs::JwtSecret,
+        password::update_forged_reset_token
     ),
 ];
 

@@ -71,6 +71,8 @@ pub struct Expect {
     pub cors: Option<CorsRule>,
     /// The answer has no body (a preflight): its content type and schema are not judged.
     pub no_body: bool,
+    /// The answer is plain text (Medusa's `Created` to a password-reset request), not JSON.
+    pub plain_text: bool,
 }
 
 /// Medusa's default customer keys, in its order.
@@ -101,6 +103,7 @@ impl Expect {
             cookie: None,
             cors: None,
             no_body: false,
+            plain_text: false,
         }
     }
 
@@ -184,6 +187,14 @@ impl Expect {
         Expect {
             no_body: true,
             ..Expect::status(status).cors(rule)
+        }
+    }
+
+    /// A `text/plain` answer with this status.
+    pub fn text(status: u16) -> Self {
+        Expect {
+            plain_text: true,
+            ..Expect::status(status)
         }
     }
 

@@ -27,7 +27,7 @@ use crate::spec::Spec;
 pub enum Check {
     /// The status is the one Medusa answers.
     StatusCode,
-    /// The response is `application/json`.
+    /// The response is `application/json` (or `text/plain` where the case expects plain text).
     ContentTypeJson,
     /// The status is documented for the operation and the body validates against its schema.
     ResponseSchema,

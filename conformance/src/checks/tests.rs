@@ -132,6 +132,24 @@ fn a_wrong_content_type_fails_content_type_json() {
 }
 
 #[test]
+fn a_json_answer_where_plain_text_is_expected_fails_content_type_json() {
+    let created = |content_type| {
+        let exchange = exchange(
+            "request_password_reset",
+            201,
+            content_type,
+            "Created".into(),
+        );
+        failed(&exchange, &Expect::text(201))
+    };
+    assert_eq!(created("text/plain; charset=utf-8"), BTreeSet::new());
+    assert_eq!(
+        created(JSON),
+        BTreeSet::from([(Check::ContentTypeJson, Severity::Error)])
+    );
+}
+
+#[test]
 fn a_wrong_status_fails_status_code_and_schema() {
     let checks = me_checks(medusa_me(), 201, JSON);
     assert!(
