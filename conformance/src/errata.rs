@@ -178,7 +178,8 @@ mod tests {
         assert_eq!(
             documentation,
             [
-                "E1", "E2", "E3", "E4", "E5", "E6", "E7", "E8", "E9", "E10", "E11", "E12", "E13"
+                "E1", "E2", "E3", "E4", "E5", "E6", "E7", "E8", "E9", "E10", "E11", "E12", "E13",
+                "E14", "E15"
             ]
         );
         let e7 = errata.get("E7").expect("E7");

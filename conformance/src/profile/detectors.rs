@@ -10,6 +10,9 @@ pub type Detector = fn(&Departure) -> bool;
 const CREATE: &str = "POST /store/customers";
 const REGISTER: &str = "POST /auth/customer/{auth_provider}/register";
 const ADDRESSES: &str = "GET /store/customers/me/addresses";
+/// `POST /auth/customer/{auth_provider}/reset-password`, whatever the provider's spelling in the published path.
+const RESET_PREFIX: &str = "POST /auth/customer/";
+const RESET_SUFFIX: &str = "/reset-password";
 const ADDRESS: &str = "/store/customers/me/addresses/{address_id}";
 /// What Medusa accepts in the query of the address list (besides `locale`, which its middleware takes away).
 const ADDRESS_LIST_QUERY: &[&str] = &[
@@ -70,7 +73,17 @@ pub const DETECTORS: &[(&str, Detector)] = &[
         (d.operation == ADDRESSES && refused_query(ADDRESS_LIST_QUERY))
             || (d.operation.ends_with(ADDRESS) && refused_query(&["fields", "locale"]))
     }),
+    ("E14", |d| {
+        reset_request(d) && d.status == 201 && d.kind == K::UndocumentedStatus
+    }),
+    ("E15", |d| {
+        reset_request(d) && d.status == 400 && d.kind == K::Refused
+    }),
 ];
+
+fn reset_request(d: &Departure) -> bool {
+    d.operation.starts_with(RESET_PREFIX) && d.operation.ends_with(RESET_SUFFIX)
+}
 
 fn missing_email(d: &Departure) -> bool {
     d.request
