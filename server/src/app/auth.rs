@@ -260,13 +260,15 @@ impl App {
     }
 
     fn bearer_context(&self, authorization: Option<&str>) -> Option<AuthContext> {
-        let mut parts = authorization?.split_whitespace();
-        let (scheme, token) = (parts.next()?, parts.next()?);
-        scheme
-            .eq_ignore_ascii_case("bearer")
-            .then(|| self.tokens.verify(token))
-            .flatten()
+        self.tokens.verify(bearer_token(authorization)?)
     }
+}
+
+/// The token of an `Authorization: Bearer <token>` header (the scheme in any letter case).
+pub(super) fn bearer_token(authorization: Option<&str>) -> Option<&str> {
+    let mut parts = authorization?.split_whitespace();
+    let (scheme, token) = (parts.next()?, parts.next()?);
+    scheme.eq_ignore_ascii_case("bearer").then_some(token)
 }
 
 /// The emailpass provider's checks, in its order: the password first, then the email.

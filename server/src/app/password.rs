@@ -55,11 +55,7 @@ impl App {
         body: &Value,
     ) -> Result<Value, Error> {
         let invalid = || Error::AuthenticationFailed("Invalid token".into());
-        let token = authorization
-            .and_then(|header| header.split_once(' '))
-            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-            .map(|(_, token)| token.trim())
-            .ok_or_else(invalid)?;
+        let token = super::auth::bearer_token(authorization).ok_or_else(invalid)?;
         let claims = self.tokens.verify_reset(token).ok_or_else(invalid)?;
         let identity = self
             .store

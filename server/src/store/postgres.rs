@@ -290,12 +290,17 @@ fn key_from_row(row: &PgRow) -> Result<PublishableKey, sqlx::Error> {
     })
 }
 
-const SELECT_CUSTOMER: &str = "SELECT id, email, company_name, first_name, last_name, phone, \
-     metadata::text AS metadata, has_account, created_at, updated_at, deleted_at FROM customer \
-     WHERE id = $1 AND deleted_at IS NULL";
-const SELECT_CUSTOMER_FOR_UPDATE: &str = "SELECT id, email, company_name, first_name, last_name, phone, \
-     metadata::text AS metadata, has_account, created_at, updated_at, deleted_at FROM customer \
-     WHERE id = $1 AND deleted_at IS NULL FOR UPDATE";
+/// The live customer with id `$1`, and the rest of the statement (sqlx takes only literal SQL).
+macro_rules! select_customer {
+    ($rest:literal) => {
+        concat!(
+            "SELECT id, email, company_name, first_name, last_name, phone, metadata::text AS metadata, \
+             has_account, created_at, updated_at, deleted_at FROM customer WHERE id = $1 AND deleted_at IS NULL",
+            $rest
+        )
+    };
+}
+const SELECT_CUSTOMER: &str = select_customer!("");
 
 fn insert_customer(customer: &Customer) -> PgQuery {
     sqlx::query(
@@ -439,7 +444,7 @@ impl Store for PostgresStore {
             .connections
             .run(async |connection| {
                 let mut transaction = connection.begin().await?;
-                let row = sqlx::query(SELECT_CUSTOMER_FOR_UPDATE)
+                let row = sqlx::query(select_customer!(" FOR UPDATE"))
                     .bind(id)
                     .fetch_optional(&mut *transaction)
                     .await?;
