@@ -3,7 +3,9 @@
 //! only in a step a `documentation` entry names.
 //!
 //! An entry is a heading `## <ID> — <title>` followed by `kind: documentation|intentional` and
-//! `applies-to: <case pattern>[/<step>]` lines (patterns as `--only` takes them).
+//! `applies-to: <case pattern>[/<step>]` lines (patterns as `--only` takes them). A `documentation` entry the suite
+//! cannot show (it needs what no client holds, such as a reset token Medusa hands only to a subscriber) says why in
+//! an `unobservable: <reason>` line instead of naming steps; its evidence is the probe recorded in the entry.
 
 use crate::config::name_matches;
 
@@ -26,6 +28,8 @@ pub struct Erratum {
     pub kind: Kind,
     /// `(case pattern, step)`: the exchanges whose differences this entry explains (`None`: every step).
     pub applies_to: Vec<(String, Option<String>)>,
+    /// Why the suite cannot show this `documentation` entry (`None`: it can, in the steps it names).
+    pub unobservable: Option<String>,
 }
 
 impl Erratum {
@@ -82,6 +86,7 @@ impl Errata {
                     title: title.trim().to_owned(),
                     kind: Kind::Documentation,
                     applies_to: Vec::new(),
+                    unobservable: None,
                 });
                 kinds.push(None);
                 continue;
@@ -95,6 +100,8 @@ impl Errata {
                     "intentional" => Kind::Intentional,
                     other => return Err(malformed(format!("unknown kind {other:?}"))),
                 });
+            } else if let Some(value) = line.strip_prefix("unobservable:") {
+                entry.unobservable = Some(value.trim().to_owned());
             } else if let Some(value) = line.strip_prefix("applies-to:") {
                 for target in value.split(',').map(str::trim).filter(|t| !t.is_empty()) {
                     let (case, step) = match target.split_once('/') {
@@ -106,10 +113,17 @@ impl Errata {
             }
         }
         for (entry, kind) in entries.iter_mut().zip(kinds) {
-            entry.kind = kind.ok_or_else(|| ErrataError::Malformed {
-                line: 0,
-                message: format!("{} has no `kind:` line", entry.id),
-            })?;
+            let malformed = |message: String| ErrataError::Malformed { line: 0, message };
+            entry.kind =
+                kind.ok_or_else(|| malformed(format!("{} has no `kind:` line", entry.id)))?;
+            if entry.unobservable.is_some()
+                && (entry.kind != Kind::Documentation || !entry.applies_to.is_empty())
+            {
+                return Err(malformed(format!(
+                    "{}: only a `documentation` entry without `applies-to:` lines can be `unobservable:`",
+                    entry.id
+                )));
+            }
         }
         Ok(Errata { entries })
     }
@@ -120,6 +134,12 @@ impl Errata {
 
     pub fn of_kind(&self, kind: Kind) -> impl Iterator<Item = &Erratum> {
         self.entries.iter().filter(move |e| e.kind == kind)
+    }
+
+    /// The `documentation` entries the suite can show: the documented profile judges these.
+    pub fn observable_documentation(&self) -> impl Iterator<Item = &Erratum> {
+        self.of_kind(Kind::Documentation)
+            .filter(|e| e.unobservable.is_none())
     }
 
     /// The intentional deviation that explains a difference in `step` of `case`, if any.
@@ -169,6 +189,52 @@ mod tests {
     }
 
     #[test]
+    fn an_unobservable_entry_keeps_its_reason_and_names_no_step() {
+        let errata = Errata::parse(
+            "## E1 — x\nkind: documentation\nunobservable: needs a reset token\n\n## E2 — y\nkind: documentation\napplies-to: a.b\n",
+        )
+        .expect("well-formed");
+        assert_eq!(
+            errata.get("E1").and_then(|e| e.unobservable.as_deref()),
+            Some("needs a reset token")
+        );
+        let judged: Vec<&str> = errata
+            .observable_documentation()
+            .map(|e| e.id.as_str())
+            .collect();
+        assert_eq!(judged, ["E2"]);
+        for refused in [
+            "## E1 — x\nkind: documentation\nunobservable: why\napplies-to: a.b\n",
+            "## D1 — x\nkind: intentional\nunobservable: why\n",
+        ] {
+            assert!(Errata::parse(refused).is_err(), "{refused}");
+        }
+    }
+
+    /// An entry the suite cannot show stands on its probe alone: it must carry one.
+    #[test]
+    fn every_unobservable_entry_carries_its_evidence() {
+        let errata = Errata::bundled();
+        let unobservable: Vec<&Erratum> = errata
+            .of_kind(Kind::Documentation)
+            .filter(|e| e.unobservable.is_some())
+            .collect();
+        assert!(!unobservable.is_empty());
+        for erratum in unobservable {
+            let heading = format!("\n## {} — ", erratum.id);
+            let section = BUNDLED_ERRATA
+                .split_once(&heading)
+                .and_then(|(_, rest)| rest.split("\n## ").next())
+                .expect("the entry's section");
+            assert!(
+                section.matches("```").count() >= 2 && section.contains("HTTP/1.1"),
+                "{} has no recorded exchange as evidence",
+                erratum.id
+            );
+        }
+    }
+
+    #[test]
     fn the_bundled_errata_parse_and_only_intentional_entries_label_differences() {
         let errata = Errata::bundled();
         let documentation: Vec<_> = errata
@@ -179,7 +245,7 @@ mod tests {
             documentation,
             [
                 "E1", "E2", "E3", "E4", "E5", "E6", "E7", "E8", "E9", "E10", "E11", "E12", "E13",
-                "E14", "E15"
+                "E14", "E15", "E16", "E17"
             ]
         );
         let e7 = errata.get("E7").expect("E7");

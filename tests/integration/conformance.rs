@@ -224,5 +224,6 @@ async fn the_documented_profile_judges_only_the_cases_the_run_selects() {
             "E1", "E5", "E6", "E7", "E8", "E9", "E10", "E11", "E12", "E13", "E14", "E15"
         ]
     );
+    assert_eq!(ids(&errata.errata_unobservable), ["E16", "E17"]);
     assert!(!report.passed(), "{}", summary(&report));
 }

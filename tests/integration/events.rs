@@ -102,3 +102,30 @@ async fn an_event_committed_by_a_killed_server_is_delivered_after_the_restart_on
             .await;
     killed_between_commit_and_delivery(&url).await;
 }
+
+/// The warning is logged before the server serves, so it is in the log once `/health` answers.
+#[tokio::test]
+async fn without_a_webhook_the_server_says_at_start_that_resets_cannot_be_delivered() {
+    const WARNING: &str = "EVENTS_WEBHOOK_URL is not set: no event is delivered, so password reset tokens cannot reach customers";
+    let directory = tempfile::tempdir().unwrap();
+    for (name, webhook) in [
+        ("without", None),
+        ("with", Some("http://127.0.0.1:9/hooks")),
+    ] {
+        let url = format!(
+            "sqlite://{}",
+            directory.path().join(format!("{name}.db")).display()
+        );
+        let server = ServerProcess::start_keeping_the_log(&url, webhook);
+        let health = reqwest::get(format!("{}/health", server.base_url))
+            .await
+            .unwrap();
+        assert_eq!(health.status(), 200);
+        let log = server.stop_and_read_log();
+        assert_eq!(
+            log.contains(WARNING),
+            webhook.is_none(),
+            "{name} a webhook, the log: {log}"
+        );
+    }
+}

@@ -32,6 +32,12 @@ fn server_process() {
     }
     config.events_webhook_url = std::env::var(SERVE_WEBHOOK_URL).ok();
     config.events_webhook_secret = std::env::var(SERVE_WEBHOOK_SECRET).ok();
+    // As the server's `main` logs: to stderr, filtered by `RUST_LOG`.
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .init();
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
         let application = Application::build(config).await.unwrap();
@@ -58,6 +64,27 @@ impl ServerProcess {
             .env(SERVE_WEBHOOK_URL, url)
             .env(SERVE_WEBHOOK_SECRET, secret);
         Self::spawn(command, database_url)
+    }
+
+    /// A server whose log (stderr, at `warn`) is kept for [`ServerProcess::stop_and_read_log`].
+    pub(crate) fn start_keeping_the_log(database_url: &str, webhook: Option<&str>) -> Self {
+        let mut command = Command::new(std::env::current_exe().unwrap());
+        if let Some(url) = webhook {
+            command
+                .env(SERVE_WEBHOOK_URL, url)
+                .env(SERVE_WEBHOOK_SECRET, "webhook-secret-for-tests");
+        }
+        command.stderr(Stdio::piped());
+        Self::spawn(command, database_url)
+    }
+
+    /// Kills the server and returns what it logged (started by [`ServerProcess::start_keeping_the_log`]).
+    pub(crate) fn stop_and_read_log(mut self) -> String {
+        self.child.kill().unwrap();
+        let mut log = String::new();
+        let mut stderr = self.child.stderr.take().expect("a server keeping its log");
+        std::io::Read::read_to_string(&mut stderr, &mut log).unwrap();
+        log
     }
 
     /// Registers `email` and creates its customer on this server; returns the customer's id.

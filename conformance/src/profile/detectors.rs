@@ -1,6 +1,6 @@
 //! Which `documentation` erratum explains a departure: one small predicate per erratum, tried in order. The first
 //! whose predicate matches and whose `applies-to:` lines name the step explains it. The ids must be the
-//! `documentation` entries of `openapi/ERRATA.md`, no more, no fewer.
+//! `documentation` entries of `openapi/ERRATA.md` the suite can show (not `unobservable:`), no more, no fewer.
 
 use super::{Departure, DepartureKind as K};
 use crate::errata::{Errata, Erratum, Kind};
@@ -103,5 +103,9 @@ pub fn explain<'e>(
         .iter()
         .filter(|(_, detects)| detects(departure))
         .filter_map(|(id, _)| errata.get(id))
-        .find(|erratum| erratum.kind == Kind::Documentation && erratum.applies_to(case, step))
+        .find(|erratum| {
+            erratum.kind == Kind::Documentation
+                && erratum.unobservable.is_none()
+                && erratum.applies_to(case, step)
+        })
 }

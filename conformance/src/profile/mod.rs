@@ -136,6 +136,8 @@ pub struct ErrataVerdict {
     pub errata_not_observed: Vec<ErratumRef>,
     /// Errata none of whose steps ran (`--only`, `--skip`, `--read-only`, a missing option).
     pub errata_not_checked: Vec<ErratumRef>,
+    /// Errata no run can show (`unobservable:` in ERRATA.md), listed so a reader knows they were not judged.
+    pub errata_unobservable: Vec<ErratumRef>,
 }
 
 /// Judges every documented step of the report against the published document: adds a `published_reference`
@@ -155,7 +157,7 @@ pub fn judge(report: &mut Report, documented: &Documented) {
                 continue;
             };
             let method = request.method.to_ascii_lowercase();
-            for erratum in errata.of_kind(errata::Kind::Documentation) {
+            for erratum in errata.observable_documentation() {
                 if erratum.applies_to(case.name, step.step) {
                     checked.insert(&erratum.id);
                 }
@@ -178,7 +180,9 @@ pub fn judge(report: &mut Report, documented: &Documented) {
     }
     let mut verdict = ErrataVerdict::default();
     for erratum in errata.of_kind(errata::Kind::Documentation) {
-        let list = if observed.contains(erratum.id.as_str()) {
+        let list = if erratum.unobservable.is_some() {
+            &mut verdict.errata_unobservable
+        } else if observed.contains(erratum.id.as_str()) {
             &mut verdict.errata_observed
         } else if checked.contains(erratum.id.as_str()) {
             &mut verdict.errata_not_observed

@@ -267,6 +267,13 @@ fn write_documentation_errata(out: &mut String, report: &Report) {
             ids(&errata.errata_not_checked)
         );
     }
+    if !errata.errata_unobservable.is_empty() {
+        let _ = writeln!(
+            out,
+            "  not observable by the suite (see ERRATA.md): {}",
+            ids(&errata.errata_unobservable)
+        );
+    }
 }
 
 fn indent(text: &str) -> String {
