@@ -135,14 +135,30 @@ impl Hashing {
     }
 }
 
-/// Lowers its own priority, then runs jobs until the [`Hashing`] that feeds it is dropped.
-fn hashing_thread(queue: &Mutex<mpsc::Receiver<Job>>) {
+/// `SCHED_IDLE`: any other thread that wakes up on this core preempts the hash at once (a nice-19 thread may keep
+/// the core until its slice ends, over a millisecond). Where that is refused, nice 19.
+fn lower_own_priority() {
+    use thread_priority::unix::{
+        NormalThreadSchedulePolicy, ThreadSchedulePolicy, set_thread_priority_and_policy,
+        thread_native_id,
+    };
+    let idle = ThreadSchedulePolicy::Normal(NormalThreadSchedulePolicy::Idle);
+    let Err(refused) =
+        set_thread_priority_and_policy(thread_native_id(), thread_priority::ThreadPriority::Min, idle)
+    else {
+        return;
+    };
     // On Linux a thread id names one thread to `setpriority`, so this lowers this thread only.
     if let Err(error) =
         rustix::process::setpriority_process(Some(rustix::thread::gettid()), HASHING_THREAD_NICE)
     {
-        tracing::warn!(%error, "could not lower the priority of a hashing thread");
+        tracing::warn!(?refused, %error, "could not lower the priority of a hashing thread");
     }
+}
+
+/// Lowers its own priority, then runs jobs until the [`Hashing`] that feeds it is dropped.
+fn hashing_thread(queue: &Mutex<mpsc::Receiver<Job>>) {
+    lower_own_priority();
     loop {
         let job = match queue.lock() {
             Ok(receiver) => receiver.recv(),
@@ -231,12 +247,15 @@ mod tests {
     #[tokio::test]
     async fn hashes_run_at_the_lowest_priority() {
         let hashing = Hashing::new(limits(0, 1_000));
-        let nice = hashing
-            .run(|| rustix::process::getpriority_process(Some(rustix::thread::gettid())))
+        let policy = hashing
+            .run(thread_priority::unix::thread_schedule_policy)
             .await
             .expect("admitted")
-            .expect("the priority is readable");
-        assert_eq!(nice, HASHING_THREAD_NICE);
+            .expect("the policy is readable");
+        let idle = thread_priority::unix::ThreadSchedulePolicy::Normal(
+            thread_priority::unix::NormalThreadSchedulePolicy::Idle,
+        );
+        assert_eq!(policy, idle);
     }
 
     #[tokio::test]
