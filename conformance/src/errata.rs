@@ -101,6 +101,9 @@ impl Errata {
                     other => return Err(malformed(format!("unknown kind {other:?}"))),
                 });
             } else if let Some(value) = line.strip_prefix("unobservable:") {
+                if value.trim().is_empty() {
+                    return Err(malformed("`unobservable:` without its reason".to_owned()));
+                }
                 entry.unobservable = Some(value.trim().to_owned());
             } else if let Some(value) = line.strip_prefix("applies-to:") {
                 for target in value.split(',').map(str::trim).filter(|t| !t.is_empty()) {
@@ -206,6 +209,7 @@ mod tests {
         for refused in [
             "## E1 — x\nkind: documentation\nunobservable: why\napplies-to: a.b\n",
             "## D1 — x\nkind: intentional\nunobservable: why\n",
+            "## E1 — x\nkind: documentation\nunobservable:\n",
         ] {
             assert!(Errata::parse(refused).is_err(), "{refused}");
         }

@@ -3,9 +3,10 @@
 //! At most `concurrency` hashes run at once; at most `queue` requests wait for one, each for at most `max_wait`.
 //! Past either bound the request is refused at once with [`Error::Busy`] (503 with `Retry-After`; ERRATA D9).
 //!
-//! Hashes run on `concurrency` dedicated threads at the lowest CPU priority (nice 19), so a request thread that
-//! wakes up preempts a hash at once: hashing takes only the CPU nothing else wants, and creating a customer or
-//! reading it does not slow down during a registration flood. On an otherwise idle server hashing is as fast.
+//! Hashes run on `concurrency` dedicated threads in Linux's `SCHED_IDLE` class, so any thread that wakes up (a
+//! request's, a PostgreSQL backend's) preempts a hash at once: hashing takes only the CPU nothing else wants, and
+//! creating a customer or reading it does not slow down during a registration flood. On an otherwise idle server
+//! hashing is as fast.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -16,7 +17,7 @@ use tokio::sync::{Semaphore, SemaphorePermit, oneshot};
 
 use crate::domain::Error;
 
-/// The nice value of the hashing threads: the lowest priority a thread may give itself.
+/// The nice value of the hashing threads where `SCHED_IDLE` is refused: the lowest a thread may give itself.
 const HASHING_THREAD_NICE: i32 = 19;
 
 #[derive(Clone, Copy, Debug)]
@@ -135,17 +136,19 @@ impl Hashing {
     }
 }
 
-/// `SCHED_IDLE`: any other thread that wakes up on this core preempts the hash at once (a nice-19 thread may keep
-/// the core until its slice ends, over a millisecond). Where that is refused, nice 19.
+/// `SCHED_IDLE`: any other thread that wakes up on this core preempts the hash at once, where a nice-19 thread may
+/// keep the core for the rest of its time slice (BENCHMARKS.md, issue 12). Where that is refused, nice 19.
 fn lower_own_priority() {
     use thread_priority::unix::{
         NormalThreadSchedulePolicy, ThreadSchedulePolicy, set_thread_priority_and_policy,
         thread_native_id,
     };
     let idle = ThreadSchedulePolicy::Normal(NormalThreadSchedulePolicy::Idle);
-    let Err(refused) =
-        set_thread_priority_and_policy(thread_native_id(), thread_priority::ThreadPriority::Min, idle)
-    else {
+    let Err(refused) = set_thread_priority_and_policy(
+        thread_native_id(),
+        thread_priority::ThreadPriority::Min,
+        idle,
+    ) else {
         return;
     };
     // On Linux a thread id names one thread to `setpriority`, so this lowers this thread only.
