@@ -94,8 +94,8 @@ impl App {
             .update_address(customer_id, address_id, &update, super::now_in_millis())
             .await?
             .ok_or_else(|| address_not_found(address_id))?;
-        let customer = self.existing_customer(customer_id).await?;
-        self.customer_answer(&customer, fields.as_deref()).await
+        self.answer_with_customer(customer_id, fields.as_deref())
+            .await
     }
 
     /// `DELETE /store/customers/me/addresses/{address_id}`: Medusa's deletion answer, whose `id` is the customer's.
@@ -114,8 +114,9 @@ impl App {
         if !self.store.delete_address(customer_id, address_id).await? {
             return Err(address_not_found(address_id));
         }
-        let customer = self.existing_customer(customer_id).await?;
-        let Value::Object(mut answer) = self.customer_answer(&customer, fields.as_deref()).await?
+        let Value::Object(mut answer) = self
+            .answer_with_customer(customer_id, fields.as_deref())
+            .await?
         else {
             unreachable!("a customer answer is an object");
         };

@@ -71,12 +71,11 @@ impl App {
         query_pairs: &[(String, String)],
     ) -> Result<Value, Error> {
         let context = self
-            .customer_route(publishable_key, credentials, Registration::Refused)
+            .logged_in_customer(publishable_key, credentials)
             .await?;
         let fields = query::select_fields(query_pairs)?;
-        let id = context.actor_id();
-        let customer = self.existing_customer(id).await?;
-        self.customer_answer(&customer, fields.as_deref()).await
+        self.answer_with_customer(context.actor_id(), fields.as_deref())
+            .await
     }
 
     /// `POST /store/customers/me`: the profile, as [`Customer::apply`] sets it.
@@ -88,7 +87,7 @@ impl App {
         query_pairs: &[(String, String)],
     ) -> Result<Value, Error> {
         let context = self
-            .customer_route(publishable_key, credentials, Registration::Refused)
+            .logged_in_customer(publishable_key, credentials)
             .await?;
         let update = ProfileUpdate::from_body(body)?;
         let fields = query::select_fields(query_pairs)?;
@@ -118,6 +117,16 @@ impl App {
         Ok(json!({ "customer": selection.render(customer, &addresses) }))
     }
 
+    /// `{"customer": …}` for the customer with this id, or Medusa's 404 for it.
+    pub(super) async fn answer_with_customer(
+        &self,
+        id: &str,
+        fields: Option<&str>,
+    ) -> Result<Value, Error> {
+        let customer = self.existing_customer(id).await?;
+        self.customer_answer(&customer, fields).await
+    }
+
     /// The logged-in customer, for the routes that act on it.
     pub(super) async fn logged_in_customer(
         &self,
@@ -139,9 +148,7 @@ impl App {
         self.authenticate(credentials, registration, CustomerActor)
             .await
     }
-}
 
-impl App {
     /// The customer with this id, or Medusa's 404 for it.
     pub(super) async fn existing_customer(&self, id: &str) -> Result<Customer, Error> {
         self.store

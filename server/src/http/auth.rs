@@ -85,9 +85,10 @@ impl AuthApi {
 
     /// Set a new password with a reset token
     ///
-    /// The reset token goes as a bearer token. It names the identity (an `email` in the body is ignored) and works
-    /// once: it is used up as soon as it is found valid, even if the body has no password. Afterwards the old
-    /// password and the token are refused; tokens issued by login stay valid.
+    /// The reset token goes as a bearer token, not in a `token` query parameter (ERRATA E16). It names the identity:
+    /// an `email` in the body is ignored (ERRATA E17). It works once: it is used up as soon as it is found valid,
+    /// even if the body has no password. Afterwards the old password and the token are refused; tokens issued by
+    /// login stay valid.
     #[oai(
         path = "/auth/customer/emailpass/update",
         method = "post",
